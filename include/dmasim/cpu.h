@@ -1,0 +1,119 @@
+/* The CPU: a workload engine with a D1 data cache (not an ISA simulator).
+ *
+ * The CPU clock is an integer multiple (`clock_ratio`) of the bus clock, so its period is
+ * bus period / clock_ratio (which must divide exactly). Between bus accesses the CPU only
+ * accumulates its own cycles; it uses the bus for line fills, dirty write-backs and uncached
+ * accesses (device registers), and stalls until each completes. Every stalled cycle is
+ * attributed to the master that held the bus while the CPU waited, or to the CPU itself (its
+ * own transactions, arbitration and edge alignment): stats "<cpu>.stall_cycles_by.<master>".
+ *
+ * Workloads (one per CPU):
+ *   - trace: replay of a Valgrind Lackey trace (plain or gzip), `I` lines cost `cpi` cycles,
+ *     L/S/M go through the D1 cache (timing only: a trace has no data values). Trace addresses
+ *     are virtual; the physical address is base + (addr & mask).
+ *   - script: a list of operations (compute, load, store, program a DMA channel through its
+ *     registers, wait for a DMA interrupt).
+ *   - synthetic: random loads and stores over a working set, from the simulation's seed.
+ */
+#ifndef DMASIM_CPU_H
+#define DMASIM_CPU_H
+
+#include "dmasim/bus.h"
+#include "dmasim/cache.h"
+#include "dmasim/signal.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct dmasim_cpu dmasim_cpu;
+
+typedef struct dmasim_cpu_config {
+    const char *name;        /* default "cpu0" */
+    uint32_t clock_ratio;    /* CPU cycles per bus cycle, 1..1024; default 4 */
+    unsigned bus_priority;   /* default 1 (below a DMAC at 0) */
+    int dcache_enabled;      /* default 1; 0: every access is an uncached bus access */
+    dmasim_cache_config dcache;
+} dmasim_cpu_config;
+
+DMASIM_API void dmasim_cpu_config_init(dmasim_cpu_config *cfg);
+
+/* Create a CPU on a bus. Returns 0 and *out, DMASIM_EINVAL/ERANGE (detail in errmsg; e.g. the
+ * bus period not divisible by clock_ratio) or DMASIM_ENOMEM. */
+DMASIM_API int dmasim_cpu_create(dmasim_bus *bus, const dmasim_cpu_config *cfg, dmasim_cpu **out);
+
+/* ---- Workloads: set one, then it starts at the current time ----------------------------- */
+
+typedef struct dmasim_trace_config {
+    const char *path;        /* Lackey trace, plain or gzip (detected by content) */
+    uint32_t cpi;            /* CPU cycles per `I` line, 0..1000; default 1 */
+    dmasim_addr base;        /* physical = base + (virtual & mask); default 0 */
+    uint64_t mask;           /* default 0x3FFFFFFF (1 GiB, the default memory) */
+    uint64_t max_lines;      /* stop after this many lines (0 = whole trace); default 0 */
+} dmasim_trace_config;
+
+DMASIM_API void dmasim_trace_config_init(dmasim_trace_config *cfg);
+
+/* Open the trace and start replaying it now. Returns 0, DMASIM_ENOENT (cannot open; detail
+ * names the file), DMASIM_EFORMAT (not a trace) or DMASIM_ESTATE (a workload is set). A
+ * malformed line or truncated gzip found during the run stops the simulation with
+ * DMASIM_EFORMAT and "file:line: ..." in dmasim_sim_errmsg(). */
+DMASIM_API int dmasim_cpu_run_trace(dmasim_cpu *cpu, const dmasim_trace_config *cfg);
+
+typedef enum dmasim_cpu_op_kind {
+    DMASIM_OP_COMPUTE = 0,   /* a = CPU cycles */
+    DMASIM_OP_LOAD = 1,      /* a = address, b = size (1,2,4,8) */
+    DMASIM_OP_STORE = 2,     /* a = address, b = size (1,2,4,8), c = value (little-endian) */
+    DMASIM_OP_DMA_START = 3, /* program channel `channel` of the DMAC at a = register base:
+                                src = b, dst = c, count = d items of item_size bytes, mode;
+                                six 32-bit register writes, the last one starts it */
+    DMASIM_OP_DMA_WAIT = 4   /* wait for the DMAC interrupt line (set with
+                                dmasim_cpu_set_irq), then read the channel's STATUS register
+                                at a = register base and write it back to clear TC */
+} dmasim_cpu_op_kind;
+
+typedef struct dmasim_cpu_op {
+    dmasim_cpu_op_kind kind;
+    uint64_t a, b, c, d;
+    uint32_t channel;
+    uint32_t item_size;
+    uint32_t mode;       /* dmasim_dma_mode */
+} dmasim_cpu_op;
+
+/* Copy a script of n operations and start it now. Returns 0, DMASIM_EINVAL (detail names the
+ * first bad op), DMASIM_ESTATE or DMASIM_ENOMEM. */
+DMASIM_API int dmasim_cpu_run_script(dmasim_cpu *cpu, const dmasim_cpu_op *ops, size_t n);
+
+typedef struct dmasim_synthetic_config {
+    uint64_t accesses;       /* number of data accesses; default 100000 */
+    dmasim_addr base;        /* working set start; default 0 */
+    uint64_t working_set;    /* bytes, >= 8; default 1 MiB */
+    uint32_t read_percent;   /* 0..100; default 70 */
+    uint32_t compute_cycles; /* CPU cycles between accesses; default 4 */
+    uint32_t size;           /* bytes per access (1,2,4,8), aligned; default 8 */
+} dmasim_synthetic_config;
+
+DMASIM_API void dmasim_synthetic_config_init(dmasim_synthetic_config *cfg);
+DMASIM_API int dmasim_cpu_run_synthetic(dmasim_cpu *cpu, const dmasim_synthetic_config *cfg);
+
+/* The interrupt line DMA_WAIT waits on (level, active high). */
+DMASIM_API int dmasim_cpu_set_irq(dmasim_cpu *cpu, dmasim_signal *irq);
+
+/* Non-zero once the workload has finished. */
+DMASIM_API int dmasim_cpu_finished(const dmasim_cpu *cpu);
+
+/* The CPU's cache (NULL if disabled) and cycle counters (CPU clock). cycles: from workload start
+ * to its end (or to now while running). */
+DMASIM_API dmasim_cache *dmasim_cpu_dcache(dmasim_cpu *cpu);
+DMASIM_API uint64_t dmasim_cpu_cycles(const dmasim_cpu *cpu);
+DMASIM_API uint64_t dmasim_cpu_stall_cycles(const dmasim_cpu *cpu);
+/* Stall cycles (CPU clock) spent waiting while bus master `master` held the bus. */
+DMASIM_API uint64_t dmasim_cpu_stall_cycles_by(const dmasim_cpu *cpu, int master);
+DMASIM_API int dmasim_cpu_bus_master(const dmasim_cpu *cpu);
+/* Value of the last scripted or synthetic load (little-endian, zero-extended). */
+DMASIM_API uint64_t dmasim_cpu_last_load(const dmasim_cpu *cpu);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,596 @@
+/* The DMA controller: channels, the three modes, register file, interrupt, HRQ/HLDA pins.
+ * Mode policy lives here; the bus only arbitrates. Fast path: a tenure's units are computed
+ * in one event (and, in cycle stealing / transparent mode, the re-arbitrations the reference
+ * path would win anyway are folded in with dmasim_bus_rearbitrate). Reference path: one
+ * transaction at a time, the bus advancing one cycle per event. Both give identical results. */
+#include <stdio.h>
+#include "internal.h"
+
+typedef struct channel {
+    /* registers as programmed */
+    uint64_t reg_src, reg_dst, reg_count;
+    uint32_t reg_ctrl;
+    /* the transfer in progress (or the last one) */
+    dmasim_dma_transfer x;
+    int busy, tc, error, err;
+    dmasim_addr err_addr, next_src, next_dst;
+    uint64_t items_done;
+    dmasim_time start_time, end_time;
+    dmasim_event start_ev; /* register-programmed start, at the write's data time */
+    struct dmasim_dmac *dmac;
+    /* statistics */
+    uint64_t transfers, items, bytes, completion_cycles, total_busy_cycles, errors;
+} channel;
+
+enum state { ST_IDLE, ST_WAIT_IDLE, ST_REQUESTING, ST_OWN };
+
+struct dmasim_dmac {
+    dmasim_sim *sim;
+    dmasim_bus *bus;
+    char *name;
+    int master;
+    uint32_t nch;
+    channel *ch;
+    dmasim_addr reg_base;
+    uint32_t reg_ws, max_burst;
+    dmasim_time period;
+    dmasim_signal *irq, *hrq, *hlda;
+    enum state state;
+    int cur;                 /* channel served in this tenure */
+    uint64_t tenure_units;
+    dmasim_event cont_ev;    /* fast path: end of a batch */
+    int batch_finished;      /* the batch ended the channel (TC or error) */
+    /* reference path: one unit as two async transactions */
+    dmasim_bus_txn txn;
+    int txn_is_write;
+    uint8_t data[64];        /* the data register */
+    /* statistics */
+    uint64_t units, tenures, register_errors;
+};
+
+static const char *mode_names[] = {"burst", "cycle_stealing", "transparent"};
+
+const char *dmasim_dma_mode_name(dmasim_dma_mode mode)
+{
+    return (unsigned)mode < 3 ? mode_names[mode] : NULL;
+}
+
+void dmasim_dmac_config_init(dmasim_dmac_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->name = "dmac0";
+    cfg->channels = 4;
+    cfg->bus_priority = 0;
+    cfg->reg_base = 0xF0000000u;
+    cfg->reg_wait_states = 1;
+    cfg->max_burst = 0;
+}
+
+void dmasim_dma_transfer_init(dmasim_dma_transfer *t)
+{
+    memset(t, 0, sizeof *t);
+    t->count = 1;
+    t->item_size = 4;
+    t->mode = DMASIM_DMA_BURST;
+    t->irq_enable = 1;
+}
+
+static void kick(dmasim_dmac *d);
+
+/* ---- channel bookkeeping ---- */
+
+static void update_irq(dmasim_dmac *d)
+{
+    int level = 0;
+    for (uint32_t i = 0; i < d->nch; i++)
+        if ((d->ch[i].tc || d->ch[i].error) && d->ch[i].x.irq_enable)
+            level = 1;
+    dmasim_signal_set(d->irq, (uint64_t)level);
+}
+
+static void channel_finish(dmasim_dmac *d, channel *c, dmasim_time t)
+{
+    c->busy = 0;
+    c->end_time = t;
+    c->completion_cycles = (t - c->start_time) / d->period;
+    c->total_busy_cycles += c->completion_cycles;
+    if (!c->error)
+        c->tc = 1;
+    update_irq(d);
+}
+
+static int check_transfer(dmasim_dmac *d, unsigned ch, const dmasim_dma_transfer *t)
+{
+    if (ch >= d->nch)
+        return dmasim__error(d->sim, DMASIM_EINVAL, "%s: no channel %u (has %u)", d->name, ch, d->nch);
+    if (t->count == 0)
+        return dmasim__error(d->sim, DMASIM_ERANGE, "%s.ch%u: count must be >= 1", d->name, ch);
+    if (!dmasim__is_pow2(t->item_size) || t->item_size > 64)
+        return dmasim__error(d->sim, DMASIM_ERANGE, "%s.ch%u: item_size %u is not 1, 2, 4, 8, 16, 32 or 64",
+                             d->name, ch, t->item_size);
+    if ((unsigned)t->mode > DMASIM_DMA_TRANSPARENT)
+        return dmasim__error(d->sim, DMASIM_EINVAL, "%s.ch%u: unknown mode %d", d->name, ch, (int)t->mode);
+    if (t->count > UINT64_MAX / t->item_size)
+        return dmasim__error(d->sim, DMASIM_ERANGE, "%s.ch%u: count * item_size overflows", d->name, ch);
+    return 0;
+}
+
+int dmasim_dmac_channel_start(dmasim_dmac *d, unsigned ch, const dmasim_dma_transfer *t)
+{
+    int err = check_transfer(d, ch, t);
+    if (err)
+        return err;
+    channel *c = &d->ch[ch];
+    if (c->busy)
+        return dmasim__error(d->sim, DMASIM_EBUSY, "%s.ch%u: channel is running", d->name, ch);
+    c->x = *t;
+    c->busy = 1;
+    c->tc = c->error = 0;
+    c->err = 0;
+    c->items_done = 0;
+    c->next_src = t->src;
+    c->next_dst = t->dst;
+    c->start_time = dmasim_sim_now(d->sim);
+    c->end_time = DMASIM_TIME_NEVER;
+    c->transfers++;
+    update_irq(d);
+    if (d->state == ST_IDLE || d->state == ST_WAIT_IDLE)
+        kick(d);
+    return 0;
+}
+
+/* The channel to serve: the lowest-numbered busy one (fixed priority), or -1. */
+static int pick_channel(const dmasim_dmac *d)
+{
+    for (uint32_t i = 0; i < d->nch; i++)
+        if (d->ch[i].busy)
+            return (int)i;
+    return -1;
+}
+
+/* End time of one unit of channel c granted at edge e: arbitration, the read, the write. */
+static dmasim_time unit_end(const dmasim_dmac *d, const channel *c, dmasim_time e)
+{
+    dmasim_time t = e + dmasim__bus_arb_ps(d->bus);
+    t += dmasim_bus_predict_cycles(d->bus, c->next_src, c->x.item_size, 0, t) * d->period;
+    return t + dmasim_bus_predict_cycles(d->bus, c->next_dst, c->x.item_size, 1, t) * d->period;
+}
+
+/* ---- requesting the bus ---- */
+
+/* Transparent mode: request only if the unit fits before any other master needs the bus. */
+static void try_transparent(dmasim_dmac *d, int ci)
+{
+    dmasim_time e = dmasim_bus_grant_edge(d->bus);
+    if (e != DMASIM_TIME_NEVER) {
+        if (unit_end(d, &d->ch[ci], e) <= dmasim_bus_quiet_until(d->bus, d->master)) {
+            d->state = ST_REQUESTING;
+            dmasim_signal_set(d->hrq, 1);
+            dmasim_bus_request(d->bus, d->master);
+            return;
+        }
+    }
+    d->state = ST_WAIT_IDLE;
+    dmasim_bus_notify_idle(d->bus, d->master);
+}
+
+static void kick(dmasim_dmac *d)
+{
+    int ci = pick_channel(d);
+    if (ci < 0) {
+        d->state = ST_IDLE;
+        return;
+    }
+    if (d->ch[ci].x.mode == DMASIM_DMA_TRANSPARENT) {
+        try_transparent(d, ci);
+        return;
+    }
+    d->state = ST_REQUESTING;
+    dmasim_signal_set(d->hrq, 1);
+    dmasim_bus_request(d->bus, d->master);
+}
+
+static void dmac_idle(void *ctx, dmasim_time t)
+{
+    (void)t;
+    dmasim_dmac *d = ctx;
+    if (d->state == ST_WAIT_IDLE)
+        kick(d);
+}
+
+static dmasim_time dmac_next_request(void *ctx)
+{
+    const dmasim_dmac *d = ctx;
+    return d->state == ST_IDLE ? DMASIM_TIME_NEVER : dmasim_sim_now(d->sim);
+}
+
+/* After a unit: record it; returns 1 if the channel is finished (TC or error). */
+static int unit_done(dmasim_dmac *d, channel *c, int status, dmasim_addr fail_addr)
+{
+    d->units++;
+    d->tenure_units++;
+    if (status) {
+        c->error = 1;
+        c->err = status;
+        c->err_addr = fail_addr;
+        c->errors++;
+        return 1;
+    }
+    c->items_done++;
+    c->items++;
+    c->bytes += c->x.item_size;
+    c->next_src += c->x.item_size;
+    c->next_dst += c->x.item_size;
+    return c->items_done == c->x.count;
+}
+
+/* What to do at the end of a unit that did not finish the channel, in the current tenure:
+ * 1 = another unit of the same channel now, 0 = end the tenure. */
+static int burst_continues(const dmasim_dmac *d)
+{
+    return d->max_burst == 0 || d->tenure_units < d->max_burst;
+}
+
+/* End of a tenure at time t (the cursor): flags for release by mode, then look for more work. */
+static void end_tenure(dmasim_dmac *d, channel *c, int finished, dmasim_time t)
+{
+    if (finished)
+        channel_finish(d, c, t);
+    unsigned flags = c->x.mode == DMASIM_DMA_CYCLE_STEALING ? DMASIM_BUS_YIELD : 0;
+    dmasim_bus_release(d->bus, d->master, flags);
+    dmasim_signal_set(d->hlda, 0);
+    dmasim_signal_set(d->hrq, 0);
+    d->state = ST_IDLE;
+    kick(d);
+}
+
+/* ---- fast path: a batch of units in one event ---- */
+
+static int signals_watched(const dmasim_dmac *d)
+{
+    return dmasim_signal_observed(d->hrq) || dmasim_signal_observed(d->hlda);
+}
+
+/* May the next unit of c follow in this batch without the reference path doing otherwise? */
+static int batch_may_continue(dmasim_dmac *d, const channel *c)
+{
+    switch (c->x.mode) {
+    case DMASIM_DMA_BURST:
+        return burst_continues(d);
+    case DMASIM_DMA_CYCLE_STEALING:
+        return !signals_watched(d) && dmasim_bus_rearbitrate(d->bus, d->master) == 0;
+    case DMASIM_DMA_TRANSPARENT: {
+        if (signals_watched(d))
+            return 0;
+        if (unit_end(d, c, dmasim_bus_cursor(d->bus)) > dmasim_bus_quiet_until(d->bus, d->master))
+            return 0;
+        return dmasim_bus_rearbitrate(d->bus, d->master) == 0;
+    }
+    }
+    return 0;
+}
+
+static void run_batch(dmasim_dmac *d)
+{
+    channel *c = &d->ch[d->cur];
+    int finished = 0;
+    for (;;) {
+        uint32_t n = c->x.item_size;
+        dmasim_bus_txn rd = {c->next_src, n, 0, d->data, 0, 0};
+        dmasim_bus_txn wr = {c->next_dst, n, 1, d->data, 0, 0};
+        int st = dmasim_bus_access(d->bus, d->master, &rd);
+        dmasim_addr fail = rd.addr;
+        if (!st) {
+            st = dmasim_bus_access(d->bus, d->master, &wr);
+            fail = wr.addr;
+        }
+        finished = unit_done(d, c, st, fail);
+        if (finished || !batch_may_continue(d, c))
+            break;
+    }
+    d->batch_finished = finished;
+    dmasim_event_schedule(d->sim, &d->cont_ev, dmasim_bus_cursor(d->bus), DMASIM_PRIO_DEFAULT);
+}
+
+static void cont_event(dmasim_sim *sim, dmasim_event *ev, void *ctx)
+{
+    (void)ev;
+    dmasim_dmac *d = ctx;
+    end_tenure(d, &d->ch[d->cur], d->batch_finished, dmasim_sim_now(sim));
+}
+
+/* ---- reference path: one transaction at a time ---- */
+
+static void start_unit(dmasim_dmac *d)
+{
+    channel *c = &d->ch[d->cur];
+    d->txn = (dmasim_bus_txn){c->next_src, c->x.item_size, 0, d->data, 0, 0};
+    d->txn_is_write = 0;
+    dmasim_bus_transfer(d->bus, d->master, &d->txn);
+}
+
+static void dmac_done(void *ctx, dmasim_bus_txn *txn, dmasim_time t)
+{
+    dmasim_dmac *d = ctx;
+    channel *c = &d->ch[d->cur];
+    if (!txn->status && !d->txn_is_write) {
+        d->txn = (dmasim_bus_txn){c->next_dst, c->x.item_size, 1, d->data, 0, 0};
+        d->txn_is_write = 1;
+        dmasim_bus_transfer(d->bus, d->master, &d->txn);
+        return;
+    }
+    int finished = unit_done(d, c, txn->status, txn->addr);
+    if (!finished && c->x.mode == DMASIM_DMA_BURST && burst_continues(d)) {
+        start_unit(d);
+        return;
+    }
+    end_tenure(d, c, finished, t);
+}
+
+static void dmac_granted(void *ctx, dmasim_time t)
+{
+    (void)t;
+    dmasim_dmac *d = ctx;
+    d->state = ST_OWN;
+    d->tenures++;
+    d->tenure_units = 0;
+    dmasim_signal_set(d->hlda, 1);
+    d->cur = pick_channel(d);
+    if (d->cur < 0) { /* nothing left (cannot happen: channels only stop in our tenure) */
+        dmasim_bus_release(d->bus, d->master, 0);
+        dmasim_signal_set(d->hlda, 0);
+        dmasim_signal_set(d->hrq, 0);
+        d->state = ST_IDLE;
+        return;
+    }
+    if (dmasim_sim_reference(d->sim))
+        start_unit(d);
+    else
+        run_batch(d);
+}
+
+static const dmasim_bus_master_ops dmac_master_ops = {1, dmac_granted, dmac_done, dmac_next_request, dmac_idle};
+
+/* ---- register file ---- */
+
+static void start_event(dmasim_sim *sim, dmasim_event *ev, void *ctx)
+{
+    (void)sim;
+    (void)ev;
+    channel *c = ctx;
+    dmasim_dmac *d = c->dmac;
+    unsigned ch = (unsigned)(c - d->ch);
+    dmasim_dma_transfer t;
+    dmasim_dma_transfer_init(&t);
+    t.src = c->reg_src;
+    t.dst = c->reg_dst;
+    t.count = c->reg_count;
+    t.mode = (dmasim_dma_mode)((c->reg_ctrl >> DMASIM_DMAC_CTRL_MODE_SHIFT) & 3);
+    t.irq_enable = (c->reg_ctrl & DMASIM_DMAC_CTRL_IRQ_EN) != 0;
+    t.item_size = 1u << ((c->reg_ctrl >> DMASIM_DMAC_CTRL_SIZE_SHIFT) & 0xF);
+    if (dmasim_dmac_channel_start(d, ch, &t)) {
+        /* bad programming (count 0, mode 3, item too large): the channel reports an error */
+        c->x = t;
+        c->error = 1;
+        c->err = DMASIM_ERANGE;
+        c->err_addr = 0;
+        c->errors++;
+        c->start_time = c->end_time = dmasim_sim_now(d->sim);
+        update_irq(d);
+    }
+}
+
+static int reg_decode(dmasim_dmac *d, dmasim_addr addr, uint32_t len, channel **c, uint32_t *off)
+{
+    dmasim_addr rel = addr - d->reg_base;
+    if (len != 4 || (rel & 3)) {
+        d->register_errors++;
+        return DMASIM_EBUSERR;
+    }
+    *c = &d->ch[rel / DMASIM_DMAC_CH_STRIDE];
+    *off = (uint32_t)(rel % DMASIM_DMAC_CH_STRIDE);
+    return 0;
+}
+
+static uint32_t reg_value(const channel *c, uint32_t off)
+{
+    switch (off) {
+    case DMASIM_DMAC_SRC_LO: return (uint32_t)c->reg_src;
+    case DMASIM_DMAC_SRC_HI: return (uint32_t)(c->reg_src >> 32);
+    case DMASIM_DMAC_DST_LO: return (uint32_t)c->reg_dst;
+    case DMASIM_DMAC_DST_HI: return (uint32_t)(c->reg_dst >> 32);
+    case DMASIM_DMAC_COUNT: return (uint32_t)c->reg_count;
+    case DMASIM_DMAC_CTRL: return c->reg_ctrl & ~(uint32_t)DMASIM_DMAC_CTRL_START;
+    case DMASIM_DMAC_STATUS:
+        return (c->busy ? DMASIM_DMAC_STATUS_BUSY : 0) | (c->tc ? DMASIM_DMAC_STATUS_TC : 0) |
+               (c->error ? DMASIM_DMAC_STATUS_ERR : 0);
+    default: return 0;
+    }
+}
+
+static int reg_read(void *ctx, dmasim_addr addr, void *buf, uint32_t len)
+{
+    dmasim_dmac *d = ctx;
+    channel *c;
+    uint32_t off;
+    int err = reg_decode(d, addr, len, &c, &off);
+    if (err)
+        return err;
+    uint32_t v = reg_value(c, off);
+    uint8_t *b = buf;
+    for (int i = 0; i < 4; i++)
+        b[i] = (uint8_t)(v >> (8 * i));
+    return 0;
+}
+
+static int reg_write(void *ctx, dmasim_addr addr, const void *buf, uint32_t len)
+{
+    dmasim_dmac *d = ctx;
+    channel *c;
+    uint32_t off;
+    int err = reg_decode(d, addr, len, &c, &off);
+    if (err)
+        return err;
+    const uint8_t *b = buf;
+    uint32_t v = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+    if (off == DMASIM_DMAC_STATUS) { /* write 1 to clear TC and ERR */
+        if (v & DMASIM_DMAC_STATUS_TC)
+            c->tc = 0;
+        if (v & DMASIM_DMAC_STATUS_ERR)
+            c->error = 0;
+        update_irq(d);
+        return 0;
+    }
+    if (c->busy || dmasim_event_pending(&c->start_ev)) { /* programming a running channel */
+        d->register_errors++;
+        return DMASIM_EBUSERR;
+    }
+    switch (off) {
+    case DMASIM_DMAC_SRC_LO: c->reg_src = (c->reg_src & ~0xFFFFFFFFull) | v; break;
+    case DMASIM_DMAC_SRC_HI: c->reg_src = (c->reg_src & 0xFFFFFFFFull) | (uint64_t)v << 32; break;
+    case DMASIM_DMAC_DST_LO: c->reg_dst = (c->reg_dst & ~0xFFFFFFFFull) | v; break;
+    case DMASIM_DMAC_DST_HI: c->reg_dst = (c->reg_dst & 0xFFFFFFFFull) | (uint64_t)v << 32; break;
+    case DMASIM_DMAC_COUNT: c->reg_count = v; break;
+    case DMASIM_DMAC_CTRL:
+        c->reg_ctrl = v;
+        if (v & DMASIM_DMAC_CTRL_START) /* takes effect when the write's data phase ends */
+            dmasim_event_schedule(d->sim, &c->start_ev, dmasim_bus_data_time(d->bus), DMASIM_PRIO_DEFAULT);
+        break;
+    default: break;
+    }
+    return 0;
+}
+
+static uint64_t reg_wait_states(void *ctx, dmasim_addr addr, uint32_t beats, uint32_t beat_bytes, int is_write,
+                                dmasim_time t, int commit)
+{
+    (void)addr;
+    (void)beat_bytes;
+    (void)is_write;
+    (void)t;
+    (void)commit;
+    const dmasim_dmac *d = ctx;
+    return (uint64_t)d->reg_ws * beats;
+}
+
+static const dmasim_bus_slave_ops reg_ops = {1, reg_read, reg_write, reg_wait_states};
+
+/* ---- life cycle, statistics, queries ---- */
+
+static void dmac_destroy(void *self)
+{
+    dmasim_dmac *d = self;
+    dmasim_sim *sim = d->sim;
+    dmasim__free(sim, d->ch, d->nch * sizeof *d->ch);
+    dmasim__strfree(sim, d->name);
+    dmasim__free(sim, d, sizeof *d);
+}
+
+static const dmasim__component_ops dmac_component = {dmac_destroy, NULL};
+
+static int dmac_register(dmasim_dmac *d)
+{
+    dmasim_sim *sim = d->sim;
+    char buf[300];
+    int e = 0;
+    e |= dmasim__stat_u64(sim, d->name, "units", &d->units, "", "DMA units (items) moved or attempted");
+    e |= dmasim__stat_u64(sim, d->name, "tenures", &d->tenures, "", "bus tenures (grants) of the DMAC");
+    e |= dmasim__stat_u64(sim, d->name, "register_errors", &d->register_errors, "",
+                          "register accesses answered with a bus error");
+    for (uint32_t i = 0; i < d->nch && !e; i++) {
+        channel *c = &d->ch[i];
+        snprintf(buf, sizeof buf, "%s.ch%u", d->name, i);
+        e |= dmasim__stat_u64(sim, buf, "transfers", &c->transfers, "", "transfers started");
+        e |= dmasim__stat_u64(sim, buf, "items", &c->items, "", "items moved");
+        e |= dmasim__stat_u64(sim, buf, "bytes", &c->bytes, "bytes", "bytes moved");
+        e |= dmasim__stat_u64(sim, buf, "completion_cycles", &c->completion_cycles, "cycles (bus clock)",
+                              "start to terminal count of the last transfer");
+        e |= dmasim__stat_u64(sim, buf, "busy_cycles", &c->total_busy_cycles, "cycles (bus clock)",
+                              "start to end, summed over transfers");
+        e |= dmasim__stat_u64(sim, buf, "errors", &c->errors, "", "transfers stopped by an error");
+    }
+    if (e)
+        return DMASIM_ENOMEM;
+    snprintf(buf, sizeof buf, "%s.irq", d->name);
+    e = dmasim_signal_create(sim, buf, 1, 0, &d->irq);
+    snprintf(buf, sizeof buf, "%s.hrq", d->name);
+    if (!e)
+        e = dmasim_signal_create(sim, buf, 1, 0, &d->hrq);
+    snprintf(buf, sizeof buf, "%s.hlda", d->name);
+    if (!e)
+        e = dmasim_signal_create(sim, buf, 1, 0, &d->hlda);
+    return e;
+}
+
+int dmasim_dmac_create(dmasim_bus *bus, const dmasim_dmac_config *cfg, dmasim_dmac **out)
+{
+    dmasim_dmac_config def;
+    if (!cfg) {
+        dmasim_dmac_config_init(&def);
+        cfg = &def;
+    }
+    dmasim_sim *sim = dmasim_bus_sim(bus);
+    const char *name = cfg->name ? cfg->name : "dmac0";
+    if (cfg->channels < 1 || cfg->channels > 32)
+        return dmasim__error(sim, DMASIM_ERANGE, "%s: channels %u out of range 1..32", name, cfg->channels);
+    if (cfg->reg_wait_states > 1024)
+        return dmasim__error(sim, DMASIM_ERANGE, "%s: reg_wait_states out of range 0..1024", name);
+    dmasim_dmac *d = dmasim__alloc(sim, sizeof *d);
+    if (!d)
+        return DMASIM_ENOMEM;
+    d->sim = sim;
+    d->bus = bus;
+    d->nch = cfg->channels;
+    d->reg_base = cfg->reg_base;
+    d->reg_ws = cfg->reg_wait_states;
+    d->max_burst = cfg->max_burst;
+    d->period = dmasim_bus_period(bus);
+    d->name = dmasim__strdup(sim, name);
+    d->ch = dmasim__alloc(sim, d->nch * sizeof *d->ch);
+    if (!d->name || !d->ch) {
+        dmac_destroy(d);
+        return DMASIM_ENOMEM;
+    }
+    if (dmasim__component_add(sim, d, &dmac_component)) {
+        dmac_destroy(d);
+        return DMASIM_ENOMEM;
+    }
+    for (uint32_t i = 0; i < d->nch; i++) {
+        d->ch[i].dmac = d;
+        d->ch[i].end_time = DMASIM_TIME_NEVER;
+        dmasim_event_init(&d->ch[i].start_ev, start_event, &d->ch[i]);
+    }
+    dmasim_event_init(&d->cont_ev, cont_event, d);
+    int err = dmac_register(d);
+    if (err)
+        return err;
+    err = dmasim_bus_map(bus, name, cfg->reg_base, (uint64_t)d->nch * DMASIM_DMAC_CH_STRIDE, 0, &reg_ops, d);
+    if (err)
+        return err;
+    int m = dmasim_bus_add_master(bus, name, cfg->bus_priority, &dmac_master_ops, d);
+    if (m < 0)
+        return m;
+    d->master = m;
+    *out = d;
+    return 0;
+}
+
+int dmasim_dmac_channel_status(const dmasim_dmac *d, unsigned ch, dmasim_dma_channel_status *out)
+{
+    if (ch >= d->nch)
+        return DMASIM_EINVAL;
+    const channel *c = &d->ch[ch];
+    out->busy = c->busy;
+    out->tc = c->tc;
+    out->error = c->error;
+    out->err = c->err;
+    out->err_addr = c->err_addr;
+    out->items_done = c->items_done;
+    out->start_time = c->start_time;
+    out->end_time = c->end_time;
+    return 0;
+}
+
+dmasim_signal *dmasim_dmac_irq(const dmasim_dmac *d) { return d->irq; }
+int dmasim_dmac_bus_master(const dmasim_dmac *d) { return d->master; }
+int dmasim_dmac_busy(const dmasim_dmac *d) { return pick_channel(d) >= 0; }

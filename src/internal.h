@@ -1,0 +1,136 @@
+/* Internal declarations shared by the core's files. Not installed; names dmasim__* are hidden
+ * from the shared library by the default visibility (only DMASIM_API symbols are exported). */
+#ifndef DMASIM_INTERNAL_H
+#define DMASIM_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <string.h>
+#include "dmasim/dmasim.h"
+
+#if defined(__GNUC__)
+#define DMASIM__PRINTF(a, b) __attribute__((format(printf, a, b)))
+#define DMASIM__LIKELY(x) __builtin_expect(!!(x), 1)
+#define DMASIM__UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define DMASIM__PRINTF(a, b)
+#define DMASIM__LIKELY(x) (x)
+#define DMASIM__UNLIKELY(x) (x)
+#endif
+
+/* ---- allocation (every byte goes through the sim's allocator) ---- */
+void *dmasim__alloc(dmasim_sim *sim, size_t size);             /* zeroed; NULL on failure */
+void *dmasim__realloc(dmasim_sim *sim, void *p, size_t osize, size_t nsize);
+void dmasim__free(dmasim_sim *sim, void *p, size_t size);
+char *dmasim__strdup(dmasim_sim *sim, const char *s);
+void dmasim__strfree(dmasim_sim *sim, char *s);
+/* Grow a dynamic array *arr of *cap elements of elem bytes to hold at least need elements. */
+int dmasim__grow(dmasim_sim *sim, void **arr, size_t *cap, size_t need, size_t elem);
+
+/* ---- errors ---- */
+/* Set the sim's message (printf format) and return err. */
+int dmasim__error(dmasim_sim *sim, int err, const char *fmt, ...) DMASIM__PRINTF(3, 4);
+/* Report an error that stops the simulation: run/run_until return err after the current event. */
+void dmasim__fatal(dmasim_sim *sim, int err, const char *fmt, ...) DMASIM__PRINTF(3, 4);
+
+/* ---- components: the sim owns them and destroys them in reverse creation order ---- */
+typedef struct dmasim__component_ops {
+    void (*destroy)(void *self);
+    void (*stats_update)(void *self); /* refresh derived statistics; may be NULL */
+} dmasim__component_ops;
+int dmasim__component_add(dmasim_sim *sim, void *self, const dmasim__component_ops *ops);
+
+/* Register a u64 statistic "<prefix>.<name>". */
+int dmasim__stat_u64(dmasim_sim *sim, const char *prefix, const char *name, const uint64_t *v,
+                     const char *unit, const char *desc);
+int dmasim__stat_double(dmasim_sim *sim, const char *prefix, const char *name, const double *v,
+                        const char *unit, const char *desc);
+
+/* ---- deterministic random stream (splitmix64) ---- */
+static inline uint64_t dmasim__splitmix64(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+static inline int dmasim__is_pow2(uint64_t x) { return x && !(x & (x - 1)); }
+static inline unsigned dmasim__log2(uint64_t x)
+{
+    unsigned n = 0;
+    while (x > 1) {
+        x >>= 1;
+        n++;
+    }
+    return n;
+}
+
+#endif
+
+/* ---- sparse physical memory: 4 KiB pages in an open-addressing hash table ---- */
+#define DMASIM__PAGE_SHIFT 12
+#define DMASIM__PAGE_SIZE (1u << DMASIM__PAGE_SHIFT)
+typedef struct dmasim__mem {
+    uint64_t *keys;      /* page number + 1 (0 = empty slot) */
+    uint8_t **pages;
+    size_t cap;          /* power of two */
+    size_t count;
+    uint64_t last_key;   /* one-entry lookup cache */
+    uint8_t *last_page;
+} dmasim__mem;
+dmasim__mem *dmasim__sim_mem(dmasim_sim *sim);
+void dmasim__mem_free(dmasim_sim *sim, dmasim__mem *m);
+/* The page holding addr: NULL if absent and !create (reads as zeros), or on allocation failure. */
+uint8_t *dmasim__mem_page(dmasim_sim *sim, dmasim__mem *m, dmasim_addr addr, int create);
+
+/* ---- signals ---- */
+typedef struct dmasim__signal_list {
+    dmasim_signal **items;
+    size_t n, cap;
+} dmasim__signal_list;
+dmasim__signal_list *dmasim__sim_signals(dmasim_sim *sim);
+void dmasim__signals_free(dmasim_sim *sim);
+dmasim_time dmasim__sim_now_inline(const dmasim_sim *sim);
+
+/* ---- cache internals used by the CPU ---- */
+typedef struct dmasim__line_op {
+    dmasim_addr fill_addr;  /* line to fill (line-aligned) */
+    uint8_t *fill_data;     /* where its bytes go (NULL when the cache holds no data) */
+    int writeback;          /* a dirty victim must be written first */
+    dmasim_addr wb_addr;    /* victim's line address */
+} dmasim__line_op;
+
+typedef struct dmasim__cache_result {
+    int miss;               /* 1 if any touched line missed */
+    unsigned nlines;        /* lines touched (1 or 2) */
+    unsigned nops;          /* lines that missed (0..2): fills and maybe write-backs */
+    dmasim__line_op op[2];
+    uint8_t *line_data[2];  /* the touched lines' bytes (valid once filled); NULL without data */
+    dmasim_addr line_addr[2];
+} dmasim__cache_result;
+
+/* Access with full detail for the CPU. Victim data to write back is copied into wb_buf
+ * (2 * line bytes) when the cache holds data. Returns 1 on a miss, 0 on a hit. */
+int dmasim__cache_access_ex(dmasim_cache *c, dmasim_addr addr, uint32_t size, int is_write,
+                            dmasim__cache_result *r, uint8_t *wb_buf);
+/* Make the cache hold bytes (allocates the data array). Returns 0 or DMASIM_ENOMEM. */
+int dmasim__cache_enable_data(dmasim_cache *c);
+int dmasim__cache_create(dmasim_sim *sim, const char *name, const dmasim_cache_config *cfg, dmasim_cache **out);
+
+/* ---- Valgrind Lackey trace reader (plain or gzip through zlib) ---- */
+typedef struct dmasim__trace dmasim__trace;
+typedef struct dmasim__trace_rec {
+    char kind;          /* 'I', 'L', 'S' or 'M' */
+    uint32_t size;
+    uint64_t addr;
+} dmasim__trace_rec;
+/* Open: 0, DMASIM_ENOENT or DMASIM_ENOMEM (detail set in sim). */
+int dmasim__trace_open(dmasim_sim *sim, const char *path, dmasim__trace **out);
+/* Next record: 1 = got one, 0 = end of trace, negative = error (detail "path:line: ..." in sim). */
+int dmasim__trace_next(dmasim__trace *t, dmasim__trace_rec *rec);
+uint64_t dmasim__trace_line(const dmasim__trace *t);
+void dmasim__trace_close(dmasim__trace *t);
+
+/* ---- bus internals ---- */
+dmasim_time dmasim__bus_arb_ps(const dmasim_bus *bus); /* arbitration_cycles in ps */
