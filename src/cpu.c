@@ -98,23 +98,27 @@ static void advance(dmasim_cpu *c);
 
 static int next_trace_item(dmasim_cpu *c, item *it)
 {
-    if (c->tcfg.max_lines && c->trace_lines >= c->tcfg.max_lines) {
-        it->kind = IT_END;
-        return 0;
+    uint64_t room = UINT64_MAX;
+    if (c->tcfg.max_lines) {
+        if (c->trace_lines >= c->tcfg.max_lines) {
+            it->kind = IT_END;
+            return 0;
+        }
+        room = c->tcfg.max_lines - c->trace_lines;
     }
     dmasim__trace_rec r;
-    int got = dmasim__trace_next(c->trace, &r);
+    int got = dmasim__trace_next(c->trace, &r, room);
     if (got < 0)
         return got;
     if (got == 0) {
         it->kind = IT_END;
         return 0;
     }
-    c->trace_lines++;
-    if (r.kind == 'I') {
-        c->instructions++;
+    c->trace_lines += r.count;
+    if (r.kind == 'I') { /* a run of instruction lines */
+        c->instructions += r.count;
         it->kind = IT_COMPUTE;
-        it->cycles = c->tcfg.cpi;
+        it->cycles = r.count * c->tcfg.cpi;
         return 0;
     }
     it->kind = IT_ACCESS;
@@ -290,11 +294,13 @@ static int do_access(dmasim_cpu *c, const item *it)
         c->stores++;
     else
         c->loads++;
-    int cacheable = c->cache && !it->uncached &&
-                    dmasim_bus_slave_flags(c->bus, it->addr) > 0 &&
-                    (dmasim_bus_slave_flags(c->bus, it->addr) & DMASIM_SLAVE_CACHEABLE);
-    if (c->cache && !it->uncached && !cacheable && !data)
-        cacheable = 1; /* trace replay: unmapped addresses still go through the D1 (bus errors on fills) */
+    /* Trace accesses always go through the D1 (a fill from an unmapped address is a bus error);
+     * scripted and synthetic ones only where the slave is cacheable memory. */
+    int cacheable = c->cache && !it->uncached;
+    if (cacheable && data) {
+        int flags = dmasim_bus_slave_flags(c->bus, it->addr);
+        cacheable = flags > 0 && (flags & DMASIM_SLAVE_CACHEABLE);
+    }
     c->ntxn = 0;
     c->cur_txn = 0;
     if (cacheable) {

@@ -251,6 +251,17 @@ static int signals_watched(const dmasim_dmac *d)
     return dmasim_signal_observed(d->hrq) || dmasim_signal_observed(d->hlda);
 }
 
+/* Release and win the next grant in one step, exactly as the reference path would (the bus
+ * refuses if anyone else would be waiting); it counts as a new tenure of the DMAC. */
+static int fold_regrant(dmasim_dmac *d)
+{
+    if (dmasim_bus_rearbitrate(d->bus, d->master) != 0)
+        return 0;
+    d->tenures++;
+    d->tenure_units = 0;
+    return 1;
+}
+
 /* May the next unit of c follow in this batch without the reference path doing otherwise? */
 static int batch_may_continue(dmasim_dmac *d, const channel *c)
 {
@@ -258,13 +269,13 @@ static int batch_may_continue(dmasim_dmac *d, const channel *c)
     case DMASIM_DMA_BURST:
         return burst_continues(d);
     case DMASIM_DMA_CYCLE_STEALING:
-        return !signals_watched(d) && dmasim_bus_rearbitrate(d->bus, d->master) == 0;
+        return !signals_watched(d) && fold_regrant(d);
     case DMASIM_DMA_TRANSPARENT: {
         if (signals_watched(d))
             return 0;
         if (unit_end(d, c, dmasim_bus_cursor(d->bus)) > dmasim_bus_quiet_until(d->bus, d->master))
             return 0;
-        return dmasim_bus_rearbitrate(d->bus, d->master) == 0;
+        return fold_regrant(d);
     }
     }
     return 0;

@@ -123,12 +123,14 @@ typedef struct dmasim__trace dmasim__trace;
 typedef struct dmasim__trace_rec {
     char kind;          /* 'I', 'L', 'S' or 'M' */
     uint32_t size;
-    uint64_t addr;
+    uint64_t addr;      /* for 'I': the address of the last instruction of the run */
+    uint64_t count;     /* 'I': consecutive instruction lines in this record (>= 1); else 1 */
 } dmasim__trace_rec;
 /* Open: 0, DMASIM_ENOENT or DMASIM_ENOMEM (detail set in sim). */
 int dmasim__trace_open(dmasim_sim *sim, const char *path, dmasim__trace **out);
-/* Next record: 1 = got one, 0 = end of trace, negative = error (detail "path:line: ..." in sim). */
-int dmasim__trace_next(dmasim__trace *t, dmasim__trace_rec *rec);
+/* Next record: 1 = got one, 0 = end of trace, negative = error (detail "path:line: ..." in sim).
+ * Consecutive `I` lines are merged into one record of up to max_run lines (>= 1). */
+int dmasim__trace_next(dmasim__trace *t, dmasim__trace_rec *rec, uint64_t max_run);
 uint64_t dmasim__trace_line(const dmasim__trace *t);
 void dmasim__trace_close(dmasim__trace *t);
 
