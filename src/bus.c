@@ -90,6 +90,15 @@ void dmasim_bus_config_init(dmasim_bus_config *cfg)
     cfg->address_cycles = 1;
 }
 
+static void master_free(dmasim_sim *sim, master *m)
+{
+    dmasim__strfree(sim, m->name);
+    dmasim__free(sim, m->snap, DMASIM_BUS_MAX_MASTERS * sizeof *m->snap);
+    dmasim__free(sim, m->wait_by, DMASIM_BUS_MAX_MASTERS * sizeof *m->wait_by);
+    dmasim__free(sim, m->wait_by_cycles, DMASIM_BUS_MAX_MASTERS * sizeof *m->wait_by_cycles);
+    dmasim__free(sim, m, sizeof *m);
+}
+
 static void bus_destroy(void *self)
 {
     dmasim_bus *bus = self;
@@ -97,14 +106,8 @@ static void bus_destroy(void *self)
     for (size_t i = 0; i < bus->nslaves; i++)
         dmasim__strfree(sim, bus->slaves[i].name);
     dmasim__free(sim, bus->slaves, bus->slaves_cap * sizeof *bus->slaves);
-    for (size_t i = 0; i < bus->nmasters; i++) {
-        master *m = bus->masters[i];
-        dmasim__strfree(sim, m->name);
-        dmasim__free(sim, m->snap, bus->masters_cap * sizeof *m->snap);
-        dmasim__free(sim, m->wait_by, bus->masters_cap * sizeof *m->wait_by);
-        dmasim__free(sim, m->wait_by_cycles, bus->masters_cap * sizeof *m->wait_by_cycles);
-        dmasim__free(sim, m, sizeof *m);
-    }
+    for (size_t i = 0; i < bus->nmasters; i++)
+        master_free(sim, bus->masters[i]);
     dmasim__free(sim, bus->masters, bus->masters_cap * sizeof *bus->masters);
     dmasim__strfree(sim, bus->name);
     dmasim__free(sim, bus, sizeof *bus);
@@ -353,33 +356,24 @@ int dmasim_bus_add_master(dmasim_bus *bus, const char *name, unsigned priority,
     if (!name || !ops || !ops->granted)
         return dmasim__error(sim, DMASIM_EINVAL, "%s: a master needs a name and a granted() callback",
                              bus->name);
-    if (bus->nmasters >= 250)
-        return dmasim__error(sim, DMASIM_ERANGE, "%s: too many masters", bus->name);
-    size_t oldcap = bus->masters_cap;
+    if (bus->nmasters >= DMASIM_BUS_MAX_MASTERS)
+        return dmasim__error(sim, DMASIM_ERANGE, "%s: more than %d masters", bus->name, DMASIM_BUS_MAX_MASTERS);
     if (dmasim__grow(sim, (void **)&bus->masters, &bus->masters_cap, bus->nmasters + 1, sizeof *bus->masters))
         return DMASIM_ENOMEM;
-    if (bus->masters_cap != oldcap) { /* per-pair arrays follow the capacity */
-        for (size_t i = 0; i < bus->nmasters; i++) {
-            master *m = bus->masters[i];
-            size_t c = oldcap;
-            size_t c2 = oldcap, c3 = oldcap;
-            if (dmasim__grow(sim, (void **)&m->snap, &c, bus->masters_cap, sizeof *m->snap) ||
-                dmasim__grow(sim, (void **)&m->wait_by, &c2, bus->masters_cap, sizeof *m->wait_by) ||
-                dmasim__grow(sim, (void **)&m->wait_by_cycles, &c3, bus->masters_cap, sizeof *m->wait_by_cycles))
-                return DMASIM_ENOMEM; /* (leaves capacities consistent enough to free: grow is all-or-nothing per array) */
-        }
-    }
+    /* Per-pair arrays have a fixed capacity: statistics point into them, so they never move. */
     master *m = dmasim__alloc(sim, sizeof *m);
     if (!m)
         return DMASIM_ENOMEM;
-    m->snap = dmasim__alloc(sim, bus->masters_cap * sizeof *m->snap);
-    m->wait_by = dmasim__alloc(sim, bus->masters_cap * sizeof *m->wait_by);
-    m->wait_by_cycles = dmasim__alloc(sim, bus->masters_cap * sizeof *m->wait_by_cycles);
+    m->snap = dmasim__alloc(sim, DMASIM_BUS_MAX_MASTERS * sizeof *m->snap);
+    m->wait_by = dmasim__alloc(sim, DMASIM_BUS_MAX_MASTERS * sizeof *m->wait_by);
+    m->wait_by_cycles = dmasim__alloc(sim, DMASIM_BUS_MAX_MASTERS * sizeof *m->wait_by_cycles);
     m->name = dmasim__strdup(sim, name);
+    if (!m->snap || !m->wait_by || !m->wait_by_cycles || !m->name) {
+        master_free(sim, m);
+        return DMASIM_ENOMEM;
+    }
     bus->masters[bus->nmasters] = m; /* owned by the bus from here (freed by bus_destroy) */
     bus->nmasters++;
-    if (!m->snap || !m->wait_by || !m->wait_by_cycles || !m->name)
-        return DMASIM_ENOMEM;
     m->priority = priority;
     m->ops = ops;
     m->ctx = ctx;
@@ -663,41 +657,58 @@ static void count_txn(dmasim_bus *bus, master *m, const dmasim_bus_txn *txn, uin
     m->bytes += txn->len;
 }
 
+/* Fast path, timing half: the transaction's cycles from the cursor; advances the cursor.
+ * Returns its slave (NULL if unmapped: status set). */
+static slave *time_txn(dmasim_bus *bus, dmasim_bus_txn *txn, uint32_t *beats)
+{
+    dmasim_time t0 = dmasim_bus_cursor(bus);
+    slave *s = decode(bus, txn->addr, txn->len);
+    *beats = 0;
+    txn->status = 0;
+    if (DMASIM__UNLIKELY(!s)) {
+        txn->status = DMASIM_EUNMAPPED;
+        txn->cycles = bus->addr_cycles + 1; /* address phase, then the decode-error response */
+    } else {
+        *beats = beats_of(bus, txn->addr, txn->len);
+        uint64_t ws = s->ops->wait_states
+                          ? s->ops->wait_states(s->ctx, txn->addr, *beats, bus->width, txn->is_write,
+                                                t0 + bus->addr_cycles * bus->period, 1)
+                          : 0;
+        txn->cycles = bus->addr_cycles + *beats + ws;
+    }
+    bus->cursor = t0 + txn->cycles * bus->period;
+    return s;
+}
+
+/* Data half: the bytes move when the last beat ends (data_time), on both paths. */
+static void data_txn(dmasim_bus *bus, slave *s, dmasim_bus_txn *txn, dmasim_time end)
+{
+    bus->data_time = end;
+    if (s && move_bytes(s, txn, txn->addr, txn->data, txn->len))
+        txn->status = DMASIM_EBUSERR;
+}
+
 int dmasim_bus_access(dmasim_bus *bus, int mi, dmasim_bus_txn *txn)
 {
     if (bus->owner != mi || bus->inflight || dmasim_sim_reference(bus->sim) || !txn->len)
         return dmasim__error(bus->sim, DMASIM_ESTATE, "%s: access by a master that does not own the bus",
                              bus->name);
-    master *m = bus->masters[mi];
-    dmasim_time t0 = dmasim_bus_cursor(bus);
-    slave *s = decode(bus, txn->addr, txn->len);
-    uint32_t beats = 0;
-    if (DMASIM__UNLIKELY(!s)) {
-        txn->status = DMASIM_EUNMAPPED;
-        txn->cycles = bus->addr_cycles + 1; /* address phase, then the decode-error response */
-    } else {
-        beats = beats_of(bus, txn->addr, txn->len);
-        uint64_t ws = s->ops->wait_states
-                          ? s->ops->wait_states(s->ctx, txn->addr, beats, bus->width, txn->is_write,
-                                                t0 + bus->addr_cycles * bus->period, 1)
-                          : 0;
-        txn->cycles = bus->addr_cycles + beats + ws;
-        bus->data_time = t0 + txn->cycles * bus->period;
-        txn->status = move_bytes(s, txn, txn->addr, txn->data, txn->len) ? DMASIM_EBUSERR : 0;
-    }
-    count_txn(bus, m, txn, beats);
-    bus->cursor = t0 + txn->cycles * bus->period;
+    uint32_t beats;
+    slave *s = time_txn(bus, txn, &beats);
+    data_txn(bus, s, txn, bus->cursor); /* nobody else can touch the bus until the cursor */
+    count_txn(bus, bus->masters[mi], txn, beats);
     return txn->status;
 }
 
 static void done_event(dmasim_sim *sim, dmasim_event *ev, void *ctx)
 {
-    (void)sim;
     (void)ev;
     dmasim_bus *bus = ctx;
     dmasim_bus_txn *txn = bus->inflight;
-    bus->inflight = NULL;
     master *m = bus->masters[bus->owner];
+    data_txn(bus, bus->txn_slave, txn, dmasim_sim_now(sim));
+    count_txn(bus, m, txn, bus->nbeats);
+    bus->inflight = NULL;
     m->ops->done(m->ctx, txn, bus->cursor);
 }
 
@@ -717,22 +728,14 @@ static void beat_start(dmasim_bus *bus, dmasim_time t)
 
 static void beat_end(dmasim_bus *bus)
 {
-    dmasim_bus_txn *txn = bus->inflight;
-    dmasim_addr a = ((txn->addr >> bus->width_shift) + bus->beat) << bus->width_shift;
-    dmasim_addr lo = a < txn->addr ? txn->addr : a;
-    dmasim_addr hi = a + bus->width;
-    if (hi > txn->addr + txn->len)
-        hi = txn->addr + txn->len;
-    bus->data_time = dmasim_sim_now(bus->sim);
-    if (txn->data && !txn->status &&
-        move_bytes(bus->txn_slave, txn, lo, (uint8_t *)txn->data + (lo - txn->addr), (uint32_t)(hi - lo)))
-        txn->status = DMASIM_EBUSERR;
     bus->beat++;
 }
 
 static void txn_complete(dmasim_bus *bus, dmasim_time t)
 {
     dmasim_bus_txn *txn = bus->inflight;
+    if (!txn->status) /* the bytes move as the last beat ends (a register sees one access) */
+        data_txn(bus, bus->txn_slave, txn, t);
     txn->cycles = (t - bus->txn_start) / bus->period;
     master *m = bus->masters[bus->owner];
     count_txn(bus, m, txn, txn->status ? 0 : bus->nbeats);
@@ -794,9 +797,8 @@ int dmasim_bus_transfer(dmasim_bus *bus, int mi, dmasim_bus_txn *txn)
     if (bus->owner != mi || bus->inflight || bus->phase != PH_NONE || !txn->len || !bus->masters[mi]->ops->done)
         return dmasim__error(bus->sim, DMASIM_ESTATE, "%s: transfer by a master that does not own the bus",
                              bus->name);
-    if (!dmasim_sim_reference(bus->sim)) {
-        int err = dmasim_bus_access(bus, mi, txn);
-        (void)err; /* reported through txn->status */
+    if (!dmasim_sim_reference(bus->sim)) { /* timing now, bytes at the end (done_event) */
+        bus->txn_slave = time_txn(bus, txn, &bus->nbeats);
         bus->inflight = txn;
         dmasim_event_schedule(bus->sim, &bus->done_ev, bus->cursor, DMASIM_PRIO_DEFAULT);
         return 0;

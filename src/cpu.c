@@ -349,7 +349,7 @@ static void advance(dmasim_cpu *c)
         int err = next_item(c, &it);
         if (err) {
             finish(c);
-            dmasim__fatal(c->sim, err, "%s", dmasim_sim_errmsg(c->sim));
+            dmasim__fatal(c->sim, err, NULL); /* the reader set "file:line: ..." */
             return;
         }
         switch (it.kind) {

@@ -30,7 +30,8 @@ int dmasim__grow(dmasim_sim *sim, void **arr, size_t *cap, size_t need, size_t e
 /* ---- errors ---- */
 /* Set the sim's message (printf format) and return err. */
 int dmasim__error(dmasim_sim *sim, int err, const char *fmt, ...) DMASIM__PRINTF(3, 4);
-/* Report an error that stops the simulation: run/run_until return err after the current event. */
+/* Report an error that stops the simulation: run/run_until return err after the current event.
+ * fmt == NULL keeps the message already set (by dmasim__error). */
 void dmasim__fatal(dmasim_sim *sim, int err, const char *fmt, ...) DMASIM__PRINTF(3, 4);
 
 /* ---- components: the sim owns them and destroys them in reverse creation order ---- */

@@ -116,10 +116,14 @@ void dmasim__fatal(dmasim_sim *sim, int err, const char *fmt, ...)
 {
     if (sim->fatal)
         return; /* keep the first */
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(sim->errmsg, sizeof sim->errmsg, fmt, ap);
-    va_end(ap);
+    if (fmt) { /* format into a copy: an argument may be the current message itself */
+        char msg[sizeof sim->errmsg];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
+        memcpy(sim->errmsg, msg, sizeof msg);
+    }
     sim->fatal = err;
     sim->stop = 1;
 }
@@ -276,8 +280,12 @@ int dmasim_event_schedule(dmasim_sim *sim, dmasim_event *ev, dmasim_time t, int3
                              (unsigned long long)t, (unsigned long long)sim->now);
     if (ev->heap_index)
         heap_remove(sim, ev);
-    if (dmasim__grow(sim, (void **)&sim->heap, &sim->heap_cap, sim->heap_n + 1, sizeof *sim->heap))
+    if (dmasim__grow(sim, (void **)&sim->heap, &sim->heap_cap, sim->heap_n + 1, sizeof *sim->heap)) {
+        /* the host ran out of memory: the simulation cannot go on correctly */
+        dmasim__fatal(sim, DMASIM_ENOMEM, "out of memory growing the event queue at %llu ps",
+                      (unsigned long long)sim->now);
         return DMASIM_ENOMEM;
+    }
     ev->time = t;
     ev->priority = priority;
     ev->seq = sim->seq++;

@@ -24,7 +24,10 @@ static int sram_read(void *ctx, dmasim_addr addr, void *buf, uint32_t len)
 static int sram_write(void *ctx, dmasim_addr addr, const void *buf, uint32_t len)
 {
     sram *s = ctx;
-    return dmasim_mem_write(s->sim, addr, buf, len);
+    int err = dmasim_mem_write(s->sim, addr, buf, len);
+    if (err) /* host memory exhausted: not a simulated fault, the run cannot go on */
+        dmasim__fatal(s->sim, err, NULL);
+    return err;
 }
 
 static uint64_t sram_wait_states(void *ctx, dmasim_addr addr, uint32_t beats, uint32_t beat_bytes, int is_write,

@@ -113,8 +113,11 @@ typedef struct dmasim_bus_master_ops {
     void (*idle)(void *ctx, dmasim_time t);
 } dmasim_bus_master_ops;
 
+/* At most this many masters on one bus. */
+#define DMASIM_BUS_MAX_MASTERS 64
+
 /* Add a master. priority: 0 is the highest (fixed-priority arbitration). Returns the master
- * index (>= 0), or DMASIM_ENOMEM/DMASIM_EINVAL. */
+ * index (>= 0), or DMASIM_ENOMEM, DMASIM_EINVAL, DMASIM_ERANGE (more than DMASIM_BUS_MAX_MASTERS). */
 DMASIM_API int dmasim_bus_add_master(dmasim_bus *bus, const char *name, unsigned priority,
                                      const dmasim_bus_master_ops *ops, void *ctx);
 

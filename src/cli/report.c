@@ -1,0 +1,219 @@
+/* The summary of a run, and the numbers compare needs (see report.h). */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "report.h"
+
+uint64_t report_stat(const cli_system *s, const char *fmt, ...)
+{
+    char path[512];
+    uint64_t v = 0;
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(path, sizeof(path), fmt, ap);
+    va_end(ap);
+    if (dmasim_sim_stat_u64(s->sim, path, &v) != 0)
+        return 0;
+    return v;
+}
+
+static double percent(uint64_t part, uint64_t whole)
+{
+    return whole ? 100.0 * (double)part / (double)whole : 0.0;
+}
+
+static void summary_time(FILE *out, const cli_system *s)
+{
+    const scenario *scn = s->file->scn;
+    dmasim_time now = dmasim_sim_now(s->sim);
+
+    fprintf(out, "scenario    %s (seed %" PRIu64 ", %s path)\n", scn->name, scn->seed,
+            scn->reference ? "reference" : "fast");
+    fprintf(out, "simulated   %" PRIu64 " ns = %" PRIu64 " bus cycles of %" PRIu64 " ps (%s, %" PRIu32
+                 " bytes wide)\n",
+            now / 1000, now / dmasim_bus_period(s->bus), dmasim_bus_period(s->bus), dmasim_bus_name(s->bus),
+            dmasim_bus_width(s->bus));
+}
+
+static void summary_dcache(FILE *out, const cli_system *s)
+{
+    dmasim_cache *c = dmasim_cpu_dcache(s->cpu);
+    dmasim_cache_stats st;
+    uint64_t accesses, misses;
+
+    if (!c) {
+        fprintf(out, "  D1        disabled (every access goes to the bus)\n");
+        return;
+    }
+    dmasim_cache_get_stats(c, &st);
+    accesses = st.read_accesses + st.write_accesses;
+    misses = st.read_misses + st.write_misses;
+    fprintf(out,
+            "  D1        %" PRIu64 " accesses, %" PRIu64 " misses (%.2f%%: %" PRIu64 " read, %" PRIu64
+            " write), %" PRIu64 " write-backs\n",
+            accesses, misses, percent(misses, accesses), st.read_misses, st.write_misses, st.writebacks);
+}
+
+static void summary_cpu(FILE *out, const cli_system *s)
+{
+    const char *name = s->file->scn->cpu->name;
+    int m, n = dmasim_bus_master_count(s->bus);
+
+    const scn_workload *w = s->file->scn->cpu->workload;
+
+    fprintf(out, "%-11s %" PRIu64 " cycles", name, dmasim_cpu_cycles(s->cpu));
+    if (w && w->trace)
+        fprintf(out, ", %" PRIu64 " trace lines (%" PRIu64 " instructions)", report_stat(s, "%s.trace_lines", name),
+                report_stat(s, "%s.instructions", name));
+    else if (w && w->script_count)
+        fprintf(out, ", %u script operations", w->script_count);
+    fprintf(out, ", %" PRIu64 " loads, %" PRIu64 " stores, %" PRIu64 " uncached\n", report_stat(s, "%s.loads", name),
+            report_stat(s, "%s.stores", name), report_stat(s, "%s.uncached_accesses", name));
+    fprintf(out, "  stalls    %" PRIu64 " cycles (%.2f%%):", dmasim_cpu_stall_cycles(s->cpu),
+            percent(dmasim_cpu_stall_cycles(s->cpu), dmasim_cpu_cycles(s->cpu)));
+    for (m = 0; m < n; m++)
+        fprintf(out, "%s %s %" PRIu64, m ? "," : "", dmasim_bus_master_name(s->bus, m),
+                dmasim_cpu_stall_cycles_by(s->cpu, m));
+    fprintf(out, "\n");
+    summary_dcache(out, s);
+}
+
+/* "verified", "MISMATCH at 0x...", or "not verified" for the jobs of a channel. */
+static void channel_verdict(const cli_system *s, uint32_t ch, char *buf, size_t len)
+{
+    int ok = 0, jobs = 0;
+    unsigned i;
+
+    for (i = 0; i < s->njobs; i++) {
+        const cli_job *job = &s->jobs[i];
+
+        if (s->file->scn->dmac->jobs[i].channel != ch)
+            continue;
+        jobs++;
+        if (job->verdict == VERDICT_MISMATCH) {
+            snprintf(buf, len, "MISMATCH at 0x%" PRIx64, job->bad_addr);
+            return;
+        }
+        ok |= job->verdict == VERDICT_OK;
+    }
+    snprintf(buf, len, "%s", ok ? "verified" : jobs ? "not verified" : "not verified (started by the CPU)");
+}
+
+static void summary_channel(FILE *out, const cli_system *s, uint32_t ch)
+{
+    const char *name = s->file->scn->dmac->name;
+    dmasim_time period = dmasim_bus_period(s->bus);
+    uint64_t bytes = report_stat(s, "%s.ch%u.bytes", name, ch);
+    uint64_t busy = report_stat(s, "%s.ch%u.busy_cycles", name, ch);
+    double mbps = busy ? (double)bytes * 1e6 / ((double)busy * (double)period) : 0.0;
+    dmasim_dma_channel_status st;
+    char verdict[64];
+
+    if (dmasim_dmac_channel_status(s->dmac, ch, &st) != 0)
+        return;
+    channel_verdict(s, ch, verdict, sizeof(verdict));
+    fprintf(out,
+            "  ch%-7u %" PRIu64 " transfer(s), %" PRIu64 " bytes, completed in %" PRIu64 " bus cycles, "
+            "%.2f MB/s, %s\n",
+            ch, report_stat(s, "%s.ch%u.transfers", name, ch), bytes,
+            report_stat(s, "%s.ch%u.completion_cycles", name, ch), mbps, verdict);
+    if (st.end_time != DMASIM_TIME_NEVER)
+        fprintf(out, "            last transfer: %" PRIu64 " items, %" PRIu64 " .. %" PRIu64 " ns\n", st.items_done,
+                st.start_time / 1000, st.end_time / 1000);
+    if (st.error)
+        fprintf(out, "            ERROR %s at 0x%" PRIx64 "\n", dmasim_err_name(st.err), st.err_addr);
+}
+
+static void summary_dmac(FILE *out, const cli_system *s)
+{
+    const char *name = s->file->scn->dmac->name;
+    uint32_t ch, used = sys_channels_used(s);
+
+    fprintf(out, "%-11s %" PRIu64 " units in %" PRIu64 " bus tenure(s)\n", name, report_stat(s, "%s.units", name),
+            report_stat(s, "%s.tenures", name));
+    for (ch = 0; ch < s->file->scn->dmac->channels; ch++) {
+        if ((used >> ch & 1) || report_stat(s, "%s.ch%u.transfers", name, ch))
+            summary_channel(out, s, ch);
+    }
+}
+
+static void summary_bus(FILE *out, const cli_system *s)
+{
+    const char *bus = dmasim_bus_name(s->bus);
+    uint64_t cycles = report_stat(s, "%s.cycles", bus), owned = 0;
+    int m, n = dmasim_bus_master_count(s->bus);
+
+    fprintf(out, "%-11s %-10s %8s %10s %14s %10s\n", bus, "master", "util %", "grants", "wait cycles",
+            "max wait");
+    for (m = 0; m < n; m++) {
+        const char *mn = dmasim_bus_master_name(s->bus, m);
+        uint64_t own = report_stat(s, "%s.master.%s.owned_cycles", bus, mn);
+
+        owned += own;
+        fprintf(out, "%-11s %-10s %8.2f %10" PRIu64 " %14" PRIu64 " %10" PRIu64 "\n", "", mn,
+                percent(own, cycles), report_stat(s, "%s.master.%s.grants", bus, mn),
+                report_stat(s, "%s.master.%s.wait_cycles", bus, mn),
+                report_stat(s, "%s.master.%s.max_wait_cycles", bus, mn));
+    }
+    fprintf(out, "%-11s %-10s %8.2f\n", "", "(idle)", percent(cycles > owned ? cycles - owned : 0, cycles));
+}
+
+void report_summary(FILE *out, const cli_system *s)
+{
+    summary_time(out, s);
+    if (s->cpu)
+        summary_cpu(out, s);
+    if (s->dmac)
+        summary_dmac(out, s);
+    summary_bus(out, s);
+}
+
+/* ---- compare's numbers --------------------------------------------------------------------- */
+
+static void collect_dma(const cli_system *s, report_row *row)
+{
+    uint32_t ch, used = sys_channels_used(s);
+    dmasim_time last_end = 0;
+
+    for (ch = 0; ch < 32; ch++) {
+        dmasim_dma_channel_status st;
+
+        if (!(used >> ch & 1) || dmasim_dmac_channel_status(s->dmac, ch, &st) != 0)
+            continue;
+        if (st.end_time == DMASIM_TIME_NEVER || st.end_time < last_end)
+            continue;
+        last_end = st.end_time;
+        row->has_dma = 1;
+        row->dma_cycles = (st.end_time - st.start_time) / dmasim_bus_period(s->bus);
+    }
+}
+
+void report_collect(const cli_system *s, report_row *row)
+{
+    const char *bus = dmasim_bus_name(s->bus);
+    uint64_t cycles = report_stat(s, "%s.cycles", bus), owned = 0;
+    int m;
+
+    memset(row, 0, sizeof(*row));
+    if (s->dmac)
+        collect_dma(s, row);
+    if (s->cpu) {
+        row->has_cpu = 1;
+        row->cpu_cycles = dmasim_cpu_cycles(s->cpu);
+        if (s->dmac)
+            row->stall_by_dmac = dmasim_cpu_stall_cycles_by(s->cpu, dmasim_dmac_bus_master(s->dmac));
+    }
+    row->nmasters = dmasim_bus_master_count(s->bus);
+    if (row->nmasters > REPORT_MAX_MASTERS)
+        row->nmasters = REPORT_MAX_MASTERS;
+    for (m = 0; m < row->nmasters; m++) {
+        uint64_t own = report_stat(s, "%s.master.%s.owned_cycles", bus, dmasim_bus_master_name(s->bus, m));
+
+        owned += own;
+        row->util[m] = percent(own, cycles);
+    }
+    row->idle = percent(cycles > owned ? cycles - owned : 0, cycles);
+}

@@ -1,0 +1,146 @@
+/* The scenario: the YAML document the `dmasim` runner builds a system from.
+ *
+ * A scenario is loaded with libcyaml into the plain C structs below (schema.c holds the
+ * schema), then defaults are filled in for every key the file leaves out (defaults.c), then
+ * `--set path=value` overrides are applied (set.c), then dependent values are resolved
+ * (finalize: a job's `mode: default` becomes dmac.mode, a relative trace path becomes an
+ * absolute one) and everything is checked (validate.c). docs/scenario.md documents the keys.
+ *
+ * Ownership: every pointer inside a scenario was allocated through scn_mem() (libcyaml's
+ * memory function), and scn_free() releases the whole tree.
+ */
+#ifndef DMASIM_CLI_SCENARIO_H
+#define DMASIM_CLI_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cyaml/cyaml.h>
+
+/* A mode field left at "default" takes dmac.mode. */
+enum { SCN_MODE_DEFAULT = 255 }; /* non-negative: libcyaml 1.3 cannot save a negative enum */
+
+typedef enum scn_init { SCN_INIT_PATTERN = 0, SCN_INIT_ZERO = 1, SCN_INIT_KEEP = 2 } scn_init;
+
+typedef struct scn_bus {
+    char *name;
+    uint64_t period_ps;
+    uint32_t width;
+    int arbitration; /* dmasim_arbitration */
+    uint32_t arbitration_cycles;
+    uint32_t address_cycles;
+} scn_bus;
+
+typedef struct scn_memory {
+    char *name;
+    uint64_t base;
+    uint64_t size;
+    uint32_t wait_states;
+} scn_memory;
+
+typedef struct scn_dcache {
+    bool enabled;
+    uint32_t size;
+    uint32_t ways;
+    uint32_t line;
+    uint32_t hit_cycles;
+} scn_dcache;
+
+typedef struct scn_trace {
+    char *path;
+    uint32_t cpi;
+    uint64_t base;
+    uint64_t mask;
+    uint64_t max_lines;
+} scn_trace;
+
+/* One scripted CPU operation; which fields matter depends on `op` (dmasim_cpu_op_kind). */
+typedef struct scn_op {
+    int op;
+    uint64_t cycles;
+    uint64_t addr;
+    uint32_t size;
+    uint64_t value;
+    uint32_t channel;
+    uint64_t src;
+    uint64_t dst;
+    uint64_t count;
+    uint32_t item_size;
+    int mode; /* dmasim_dma_mode or SCN_MODE_DEFAULT */
+} scn_op;
+
+typedef struct scn_synthetic {
+    uint64_t accesses;
+    uint64_t base;
+    uint64_t working_set;
+    uint32_t read_percent;
+    uint32_t compute_cycles;
+    uint32_t size;
+} scn_synthetic;
+
+typedef struct scn_workload {
+    scn_trace *trace;         /* NULL when absent */
+    scn_op *script;
+    unsigned script_count;    /* 0 when absent */
+    scn_synthetic *synthetic; /* NULL when absent */
+} scn_workload;
+
+typedef struct scn_cpu {
+    char *name;
+    uint32_t clock_ratio;
+    uint32_t bus_priority;
+    scn_dcache dcache;
+    scn_workload *workload; /* NULL: the CPU does nothing */
+} scn_cpu;
+
+typedef struct scn_job {
+    uint32_t channel;
+    uint64_t src;
+    uint64_t dst;
+    uint64_t count;
+    uint32_t item_size;
+    int mode; /* dmasim_dma_mode or SCN_MODE_DEFAULT */
+    uint64_t start_ps;
+    int init_source; /* scn_init */
+    bool verify;
+} scn_job;
+
+typedef struct scn_dmac {
+    char *name;
+    uint32_t channels;
+    uint32_t bus_priority;
+    uint64_t reg_base;
+    uint32_t reg_wait_states;
+    uint32_t max_burst;
+    int mode; /* dmasim_dma_mode */
+    scn_job *jobs;
+    unsigned jobs_count;
+} scn_dmac;
+
+typedef struct scenario {
+    char *name;
+    uint64_t seed;
+    bool reference;
+    scn_bus bus;
+    scn_memory *memory;
+    unsigned memory_count;
+    scn_cpu *cpu;   /* NULL when absent */
+    scn_dmac *dmac; /* NULL when absent */
+} scenario;
+
+/* ---- schema.c ---------------------------------------------------------------------------- */
+
+/* The top-level libcyaml schema (a pointer to a `scenario` mapping). */
+extern const cyaml_schema_value_t scn_schema;
+
+/* libcyaml's memory function for every scenario allocation (realloc/free). */
+void *scn_mem(void *ctx, void *ptr, size_t size);
+
+/* A copy of s made with scn_mem (NULL on out of memory). */
+char *scn_strdup(const char *s);
+
+/* Free a scenario loaded by scn_load (NULL is accepted). */
+void scn_free(scenario *scn);
+
+#endif

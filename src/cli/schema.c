@@ -1,0 +1,213 @@
+/* The libcyaml schema of a scenario (docs/scenario.md is the user-facing version).
+ *
+ * Every key is optional here: required keys and defaults are handled by defaults.c, which
+ * knows which keys the file actually wrote. Enumerations are strict (names only). Leaf
+ * mappings and sequence entries are saved in flow style so a resolved scenario stays
+ * readable (one line per memory region, job or script operation).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "dmasim/dmasim.h"
+#include "scenario.h"
+
+#define OPT CYAML_FLAG_OPTIONAL
+#define OPT_ENUM (CYAML_FLAG_OPTIONAL | CYAML_FLAG_STRICT)
+#define OPT_PTR (CYAML_FLAG_OPTIONAL | CYAML_FLAG_POINTER)
+#define OPT_FLOW_PTR (CYAML_FLAG_OPTIONAL | CYAML_FLAG_POINTER | CYAML_FLAG_FLOW)
+#define STR(key, type, member) CYAML_FIELD_STRING_PTR(key, OPT, type, member, 1, CYAML_UNLIMITED)
+#define ENUM(key, type, member, table) \
+    CYAML_FIELD_ENUM(key, OPT_ENUM, type, member, table, CYAML_ARRAY_LEN(table))
+
+static const cyaml_strval_t arbitration_names[] = {
+    {"fixed", DMASIM_ARB_FIXED},
+    {"round_robin", DMASIM_ARB_ROUND_ROBIN},
+};
+
+static const cyaml_strval_t mode_names[] = {
+    {"burst", DMASIM_DMA_BURST},
+    {"cycle_stealing", DMASIM_DMA_CYCLE_STEALING},
+    {"transparent", DMASIM_DMA_TRANSPARENT},
+};
+
+/* A job's or a dma_start op's mode: one of the modes, or "default" (dmac.mode). */
+static const cyaml_strval_t op_mode_names[] = {
+    {"burst", DMASIM_DMA_BURST},
+    {"cycle_stealing", DMASIM_DMA_CYCLE_STEALING},
+    {"transparent", DMASIM_DMA_TRANSPARENT},
+    {"default", SCN_MODE_DEFAULT},
+};
+
+static const cyaml_strval_t op_names[] = {
+    {"compute", DMASIM_OP_COMPUTE},
+    {"load", DMASIM_OP_LOAD},
+    {"store", DMASIM_OP_STORE},
+    {"dma_start", DMASIM_OP_DMA_START},
+    {"dma_wait", DMASIM_OP_DMA_WAIT},
+};
+
+static const cyaml_strval_t init_names[] = {
+    {"pattern", SCN_INIT_PATTERN},
+    {"zero", SCN_INIT_ZERO},
+    {"keep", SCN_INIT_KEEP},
+};
+
+static const cyaml_schema_field_t bus_fields[] = {
+    STR("name", scn_bus, name),
+    CYAML_FIELD_UINT("period_ps", OPT, scn_bus, period_ps),
+    CYAML_FIELD_UINT("width", OPT, scn_bus, width),
+    ENUM("arbitration", scn_bus, arbitration, arbitration_names),
+    CYAML_FIELD_UINT("arbitration_cycles", OPT, scn_bus, arbitration_cycles),
+    CYAML_FIELD_UINT("address_cycles", OPT, scn_bus, address_cycles),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t memory_fields[] = {
+    STR("name", scn_memory, name),
+    CYAML_FIELD_UINT("base", OPT, scn_memory, base),
+    CYAML_FIELD_UINT("size", OPT, scn_memory, size),
+    CYAML_FIELD_UINT("wait_states", OPT, scn_memory, wait_states),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_schema_value_t memory_entry = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_FLOW, scn_memory, memory_fields),
+};
+
+static const cyaml_schema_field_t dcache_fields[] = {
+    CYAML_FIELD_BOOL("enabled", OPT, scn_dcache, enabled),
+    CYAML_FIELD_UINT("size", OPT, scn_dcache, size),
+    CYAML_FIELD_UINT("ways", OPT, scn_dcache, ways),
+    CYAML_FIELD_UINT("line", OPT, scn_dcache, line),
+    CYAML_FIELD_UINT("hit_cycles", OPT, scn_dcache, hit_cycles),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t trace_fields[] = {
+    STR("path", scn_trace, path),
+    CYAML_FIELD_UINT("cpi", OPT, scn_trace, cpi),
+    CYAML_FIELD_UINT("base", OPT, scn_trace, base),
+    CYAML_FIELD_UINT("mask", OPT, scn_trace, mask),
+    CYAML_FIELD_UINT("max_lines", OPT, scn_trace, max_lines),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t op_fields[] = {
+    ENUM("op", scn_op, op, op_names),
+    CYAML_FIELD_UINT("cycles", OPT, scn_op, cycles),
+    CYAML_FIELD_UINT("addr", OPT, scn_op, addr),
+    CYAML_FIELD_UINT("size", OPT, scn_op, size),
+    CYAML_FIELD_UINT("value", OPT, scn_op, value),
+    CYAML_FIELD_UINT("channel", OPT, scn_op, channel),
+    CYAML_FIELD_UINT("src", OPT, scn_op, src),
+    CYAML_FIELD_UINT("dst", OPT, scn_op, dst),
+    CYAML_FIELD_UINT("count", OPT, scn_op, count),
+    CYAML_FIELD_UINT("item_size", OPT, scn_op, item_size),
+    ENUM("mode", scn_op, mode, op_mode_names),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_schema_value_t op_entry = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_FLOW, scn_op, op_fields),
+};
+
+static const cyaml_schema_field_t synthetic_fields[] = {
+    CYAML_FIELD_UINT("accesses", OPT, scn_synthetic, accesses),
+    CYAML_FIELD_UINT("base", OPT, scn_synthetic, base),
+    CYAML_FIELD_UINT("working_set", OPT, scn_synthetic, working_set),
+    CYAML_FIELD_UINT("read_percent", OPT, scn_synthetic, read_percent),
+    CYAML_FIELD_UINT("compute_cycles", OPT, scn_synthetic, compute_cycles),
+    CYAML_FIELD_UINT("size", OPT, scn_synthetic, size),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t workload_fields[] = {
+    CYAML_FIELD_MAPPING_PTR("trace", OPT_FLOW_PTR, scn_workload, trace, trace_fields),
+    CYAML_FIELD_SEQUENCE("script", OPT_PTR | CYAML_FLAG_BLOCK, scn_workload, script, &op_entry, 0,
+                         CYAML_UNLIMITED),
+    CYAML_FIELD_MAPPING_PTR("synthetic", OPT_FLOW_PTR, scn_workload, synthetic, synthetic_fields),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t cpu_fields[] = {
+    STR("name", scn_cpu, name),
+    CYAML_FIELD_UINT("clock_ratio", OPT, scn_cpu, clock_ratio),
+    CYAML_FIELD_UINT("bus_priority", OPT, scn_cpu, bus_priority),
+    CYAML_FIELD_MAPPING("dcache", OPT | CYAML_FLAG_FLOW, scn_cpu, dcache, dcache_fields),
+    CYAML_FIELD_MAPPING_PTR("workload", OPT_PTR, scn_cpu, workload, workload_fields),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t job_fields[] = {
+    CYAML_FIELD_UINT("channel", OPT, scn_job, channel),
+    CYAML_FIELD_UINT("src", OPT, scn_job, src),
+    CYAML_FIELD_UINT("dst", OPT, scn_job, dst),
+    CYAML_FIELD_UINT("count", OPT, scn_job, count),
+    CYAML_FIELD_UINT("item_size", OPT, scn_job, item_size),
+    ENUM("mode", scn_job, mode, op_mode_names),
+    CYAML_FIELD_UINT("start_ps", OPT, scn_job, start_ps),
+    ENUM("init_source", scn_job, init_source, init_names),
+    CYAML_FIELD_BOOL("verify", OPT, scn_job, verify),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_schema_value_t job_entry = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_FLOW, scn_job, job_fields),
+};
+
+static const cyaml_schema_field_t dmac_fields[] = {
+    STR("name", scn_dmac, name),
+    CYAML_FIELD_UINT("channels", OPT, scn_dmac, channels),
+    CYAML_FIELD_UINT("bus_priority", OPT, scn_dmac, bus_priority),
+    CYAML_FIELD_UINT("reg_base", OPT, scn_dmac, reg_base),
+    CYAML_FIELD_UINT("reg_wait_states", OPT, scn_dmac, reg_wait_states),
+    CYAML_FIELD_UINT("max_burst", OPT, scn_dmac, max_burst),
+    ENUM("mode", scn_dmac, mode, mode_names),
+    CYAML_FIELD_SEQUENCE("jobs", OPT_PTR | CYAML_FLAG_BLOCK, scn_dmac, jobs, &job_entry, 0,
+                         CYAML_UNLIMITED),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t scenario_fields[] = {
+    STR("name", scenario, name),
+    CYAML_FIELD_UINT("seed", OPT, scenario, seed),
+    CYAML_FIELD_BOOL("reference", OPT, scenario, reference),
+    CYAML_FIELD_MAPPING("bus", OPT | CYAML_FLAG_FLOW, scenario, bus, bus_fields),
+    CYAML_FIELD_SEQUENCE("memory", OPT_PTR | CYAML_FLAG_BLOCK, scenario, memory, &memory_entry, 0,
+                         CYAML_UNLIMITED),
+    CYAML_FIELD_MAPPING_PTR("cpu", OPT_PTR | CYAML_FLAG_BLOCK, scenario, cpu, cpu_fields),
+    CYAML_FIELD_MAPPING_PTR("dmac", OPT_PTR | CYAML_FLAG_BLOCK, scenario, dmac, dmac_fields),
+    CYAML_FIELD_END,
+};
+
+const cyaml_schema_value_t scn_schema = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER | CYAML_FLAG_BLOCK, scenario, scenario_fields),
+};
+
+void *scn_mem(void *ctx, void *ptr, size_t size)
+{
+    (void)ctx;
+    if (size == 0) {
+        free(ptr);
+        return NULL;
+    }
+    return realloc(ptr, size);
+}
+
+char *scn_strdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *copy = scn_mem(NULL, NULL, n);
+
+    if (copy)
+        memcpy(copy, s, n);
+    return copy;
+}
+
+void scn_free(scenario *scn)
+{
+    cyaml_config_t cfg = {.mem_fn = scn_mem, .log_level = CYAML_LOG_ERROR};
+
+    if (scn)
+        cyaml_free(&cfg, &scn_schema, scn, 0);
+}

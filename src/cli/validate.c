@@ -1,0 +1,253 @@
+/* Semantic checks of a scenario, each reported at the key that is wrong.
+ *
+ * The library checks its configs too (and the runner reports what it says), but only here do
+ * we know which key of the file a value came from. Address-map checks (overlapping memories,
+ * DMA jobs on unmapped addresses) need the bus and are done while building (build.c).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dmasim/dmasim.h"
+#include "load.h"
+
+#define P(buf, ...) (snprintf((buf), sizeof(buf), __VA_ARGS__), (buf))
+
+static int is_pow2(uint64_t v)
+{
+    return v && (v & (v - 1)) == 0;
+}
+
+static int is_access_size(uint64_t v)
+{
+    return v == 1 || v == 2 || v == 4 || v == 8;
+}
+
+static int is_item_size(uint64_t v)
+{
+    return is_pow2(v) && v <= 64;
+}
+
+static int check_bus(const scn_file *f, const scn_bus *b)
+{
+    if (b->period_ps == 0)
+        return scn_error_at(f, "bus.period_ps", "must be >= 1 ps");
+    if (!is_pow2(b->width) || b->width > 128)
+        return scn_error_at(f, "bus.width", "%" PRIu32 " is not a power of two in 1..128 (bytes per beat)",
+                            b->width);
+    if (b->arbitration_cycles > 64)
+        return scn_error_at(f, "bus.arbitration_cycles", "%" PRIu32 " is out of range 0..64",
+                            b->arbitration_cycles);
+    if (b->address_cycles > 64)
+        return scn_error_at(f, "bus.address_cycles", "%" PRIu32 " is out of range 0..64", b->address_cycles);
+    return 0;
+}
+
+static int check_memory(const scn_file *f, const scn_memory *m, unsigned i)
+{
+    char path[64];
+
+    if (m->size == 0)
+        return scn_error_at(f, P(path, "memory.%u.size", i), "must be >= 1 byte");
+    if (m->base + (m->size - 1) < m->base)
+        return scn_error_at(f, P(path, "memory.%u.size", i),
+                            "region 0x%" PRIx64 " + 0x%" PRIx64 " wraps past the end of the address space",
+                            m->base, m->size);
+    if (m->wait_states > 1024)
+        return scn_error_at(f, P(path, "memory.%u.wait_states", i), "%" PRIu32 " is out of range 0..1024",
+                            m->wait_states);
+    return 0;
+}
+
+static int check_dcache(const scn_file *f, const scn_dcache *d)
+{
+    dmasim_cache_config cfg;
+    char msg[256];
+
+    if (!d->enabled)
+        return 0;
+    if (d->size == 0)
+        return scn_error_at(f, "cpu.dcache.size", "must be >= 1 byte");
+    if (d->ways == 0)
+        return scn_error_at(f, "cpu.dcache.ways", "must be >= 1");
+    if (d->line == 0)
+        return scn_error_at(f, "cpu.dcache.line", "must be >= 1 byte");
+    dmasim_cache_config_init(&cfg);
+    cfg.size = d->size;
+    cfg.ways = d->ways;
+    cfg.line = d->line;
+    cfg.hit_cycles = d->hit_cycles;
+    if (dmasim_cache_config_check(&cfg, msg, sizeof(msg)) != 0)
+        return scn_error_at(f, "cpu.dcache", "%s", msg);
+    return 0;
+}
+
+static int check_trace(const scn_file *f, const scn_trace *t)
+{
+    FILE *fp = fopen(t->path, "rb");
+
+    if (!fp)
+        return scn_error_at(f, "cpu.workload.trace.path", "cannot open trace '%s': %s", t->path,
+                            strerror(errno));
+    fclose(fp);
+    if (t->cpi > 1000)
+        return scn_error_at(f, "cpu.workload.trace.cpi", "%" PRIu32 " is out of range 0..1000", t->cpi);
+    return 0;
+}
+
+static int check_dma_op(const scn_file *f, const scn_op *op, unsigned i)
+{
+    const scn_dmac *d = f->scn->dmac;
+    char path[64];
+
+    if (!d)
+        return scn_error_at(f, P(path, "cpu.workload.script.%u.op", i), "DMA operations need a 'dmac'");
+    if (op->channel >= d->channels)
+        return scn_error_at(f, P(path, "cpu.workload.script.%u.channel", i),
+                            "channel %" PRIu32 " does not exist (dmac.channels is %" PRIu32 ")", op->channel,
+                            d->channels);
+    if (op->op != DMASIM_OP_DMA_START)
+        return 0;
+    if (op->count == 0 || op->count > UINT32_MAX)
+        return scn_error_at(f, P(path, "cpu.workload.script.%u.count", i),
+                            "must be in 1..4294967295 (items; the COUNT register is 32 bits)");
+    if (!is_item_size(op->item_size))
+        return scn_error_at(f, P(path, "cpu.workload.script.%u.item_size", i),
+                            "%" PRIu32 " is not one of 1, 2, 4, 8, 16, 32, 64", op->item_size);
+    return 0;
+}
+
+static int check_op(const scn_file *f, const scn_op *op, unsigned i)
+{
+    char path[64];
+
+    switch (op->op) {
+    case DMASIM_OP_LOAD:
+    case DMASIM_OP_STORE:
+        if (!is_access_size(op->size))
+            return scn_error_at(f, P(path, "cpu.workload.script.%u.size", i),
+                                "%" PRIu32 " is not one of 1, 2, 4, 8 (bytes)", op->size);
+        return 0;
+    case DMASIM_OP_DMA_START:
+    case DMASIM_OP_DMA_WAIT:
+        return check_dma_op(f, op, i);
+    default:
+        return 0;
+    }
+}
+
+static int check_synthetic(const scn_file *f, const scn_synthetic *s)
+{
+    if (s->accesses == 0)
+        return scn_error_at(f, "cpu.workload.synthetic.accesses", "must be >= 1");
+    if (s->working_set < 8)
+        return scn_error_at(f, "cpu.workload.synthetic.working_set", "must be >= 8 bytes");
+    if (s->read_percent > 100)
+        return scn_error_at(f, "cpu.workload.synthetic.read_percent", "%" PRIu32 " is out of range 0..100",
+                            s->read_percent);
+    if (!is_access_size(s->size))
+        return scn_error_at(f, "cpu.workload.synthetic.size", "%" PRIu32 " is not one of 1, 2, 4, 8 (bytes)",
+                            s->size);
+    return 0;
+}
+
+static int check_workload(const scn_file *f, const scn_workload *w)
+{
+    int n = (w->trace != NULL) + (w->script_count > 0) + (w->synthetic != NULL);
+    unsigned i;
+
+    if (n > 1)
+        return scn_error_at(f, "cpu.workload", "give only one of trace, script, synthetic");
+    if (w->trace && check_trace(f, w->trace))
+        return -1;
+    if (w->synthetic && check_synthetic(f, w->synthetic))
+        return -1;
+    for (i = 0; i < w->script_count; i++) {
+        if (check_op(f, &w->script[i], i))
+            return -1;
+    }
+    return 0;
+}
+
+static int check_cpu(const scn_file *f, const scn_cpu *c)
+{
+    if (c->clock_ratio == 0 || c->clock_ratio > 1024)
+        return scn_error_at(f, "cpu.clock_ratio", "%" PRIu32 " is out of range 1..1024", c->clock_ratio);
+    if (f->scn->bus.period_ps % c->clock_ratio != 0)
+        return scn_error_at(f, "cpu.clock_ratio",
+                            "the bus period (%" PRIu64 " ps) is not a multiple of clock_ratio %" PRIu32,
+                            f->scn->bus.period_ps, c->clock_ratio);
+    if (check_dcache(f, &c->dcache))
+        return -1;
+    return c->workload ? check_workload(f, c->workload) : 0;
+}
+
+static int check_job(const scn_file *f, const scn_job *j, unsigned i)
+{
+    uint32_t channels = f->scn->dmac->channels;
+    char path[64];
+
+    if (j->channel >= channels)
+        return scn_error_at(f, P(path, "dmac.jobs.%u.channel", i),
+                            "channel %" PRIu32 " does not exist (dmac.channels is %" PRIu32 ")", j->channel,
+                            channels);
+    if (j->count == 0)
+        return scn_error_at(f, P(path, "dmac.jobs.%u.count", i), "must be >= 1 item");
+    if (!is_item_size(j->item_size))
+        return scn_error_at(f, P(path, "dmac.jobs.%u.item_size", i),
+                            "%" PRIu32 " is not one of 1, 2, 4, 8, 16, 32, 64", j->item_size);
+    if (j->count > UINT64_MAX / j->item_size)
+        return scn_error_at(f, P(path, "dmac.jobs.%u.count", i), "transfer larger than 2^64 bytes");
+    return 0;
+}
+
+static int check_dmac(const scn_file *f, const scn_dmac *d)
+{
+    unsigned i;
+
+    if (d->channels == 0 || d->channels > 32)
+        return scn_error_at(f, "dmac.channels", "%" PRIu32 " is out of range 1..32", d->channels);
+    if (d->reg_wait_states > 1024)
+        return scn_error_at(f, "dmac.reg_wait_states", "%" PRIu32 " is out of range 0..1024",
+                            d->reg_wait_states);
+    for (i = 0; i < d->jobs_count; i++) {
+        if (check_job(f, &d->jobs[i], i))
+            return -1;
+    }
+    return 0;
+}
+
+/* Component names prefix the statistics and name the bus masters: they must differ. */
+static int check_names(const scn_file *f)
+{
+    const scenario *s = f->scn;
+
+    if (s->cpu && strcmp(s->cpu->name, s->bus.name) == 0)
+        return scn_error_at(f, "cpu.name", "'%s' is the bus's name too", s->cpu->name);
+    if (s->dmac && strcmp(s->dmac->name, s->bus.name) == 0)
+        return scn_error_at(f, "dmac.name", "'%s' is the bus's name too", s->dmac->name);
+    if (s->cpu && s->dmac && strcmp(s->dmac->name, s->cpu->name) == 0)
+        return scn_error_at(f, "dmac.name", "'%s' is the CPU's name too", s->dmac->name);
+    return 0;
+}
+
+int scn_validate(const scn_file *f)
+{
+    const scenario *s = f->scn;
+    unsigned i;
+
+    if (check_names(f) || check_bus(f, &s->bus))
+        return -1;
+    if (s->memory_count == 0)
+        return scn_error_at(f, "memory", "at least one memory region is needed");
+    for (i = 0; i < s->memory_count; i++) {
+        if (check_memory(f, &s->memory[i], i))
+            return -1;
+    }
+    if (s->cpu && check_cpu(f, s->cpu))
+        return -1;
+    if (s->dmac && check_dmac(f, s->dmac))
+        return -1;
+    return 0;
+}
