@@ -11,6 +11,9 @@ typedef struct slave {
     const dmasim_bus_slave_ops *ops;
     void *ctx;
     char *name;
+    /* version-2 slaves: bytes and wait states in one call (NULL for version 1) */
+    int (*transport)(void *ctx, dmasim_addr addr, void *buf, uint32_t len, int is_write, uint32_t beats,
+                     uint32_t beat_bytes, dmasim_time t, uint64_t *wait_states);
 } slave;
 
 typedef struct master {
@@ -74,6 +77,14 @@ struct dmasim_bus {
     dmasim_time txn_start;
 
     dmasim_time data_time;  /* end of the data phase of the transaction being performed */
+    struct snooper {
+        int owner;
+        uint32_t cycles;
+        const dmasim_bus_snooper_ops *ops;
+        void *ctx;
+    } *snoopers;
+    size_t nsnoopers, snoopers_cap;
+    int coherent_traffic;
     uint64_t cycles, idle_cycles, transactions, bus_errors;
 };
 
@@ -109,6 +120,7 @@ static void bus_destroy(void *self)
     for (size_t i = 0; i < bus->nmasters; i++)
         master_free(sim, bus->masters[i]);
     dmasim__free(sim, bus->masters, bus->masters_cap * sizeof *bus->masters);
+    dmasim__free(sim, bus->snoopers, bus->snoopers_cap * sizeof *bus->snoopers);
     dmasim__strfree(sim, bus->name);
     dmasim__free(sim, bus, sizeof *bus);
 }
@@ -262,7 +274,8 @@ int dmasim_bus_map(dmasim_bus *bus, const char *name, dmasim_addr base, uint64_t
     if (!n)
         return DMASIM_ENOMEM;
     memmove(&bus->slaves[pos + 1], &bus->slaves[pos], (bus->nslaves - pos) * sizeof *bus->slaves);
-    bus->slaves[pos] = (slave){base, size, flags, ops, ctx, n};
+    bus->slaves[pos] = (slave){base, size, flags, ops, ctx, n,
+                               ops->version >= 2 ? ((const dmasim_bus_slave_ops2 *)ops)->transport : NULL};
     bus->nslaves++;
     bus->last_slave = 0;
     return 0;
@@ -321,8 +334,12 @@ int dmasim_bus_debug_read(dmasim_bus *bus, dmasim_addr addr, void *buf, uint32_t
     if (!s)
         return dmasim__error(bus->sim, DMASIM_EUNMAPPED, "%s: 0x%llx (+%u) is not mapped", bus->name,
                              (unsigned long long)addr, len);
-    dmasim_bus_txn t = {addr, len, 0, buf, 0, 0};
-    return move_bytes(s, &t, addr, buf, len);
+    dmasim_bus_txn t = {.addr = addr, .len = len, .data = buf};
+    dmasim_time saved = bus->data_time;
+    bus->data_time = dmasim_sim_now(bus->sim); /* a debug access takes no time */
+    int err = move_bytes(s, &t, addr, buf, len);
+    bus->data_time = saved;
+    return err;
 }
 
 int dmasim_bus_debug_write(dmasim_bus *bus, dmasim_addr addr, const void *buf, uint32_t len)
@@ -331,8 +348,12 @@ int dmasim_bus_debug_write(dmasim_bus *bus, dmasim_addr addr, const void *buf, u
     if (!s)
         return dmasim__error(bus->sim, DMASIM_EUNMAPPED, "%s: 0x%llx (+%u) is not mapped", bus->name,
                              (unsigned long long)addr, len);
-    dmasim_bus_txn t = {addr, len, 1, (void *)buf, 0, 0};
-    return move_bytes(s, &t, addr, (void *)buf, len);
+    dmasim_bus_txn t = {.addr = addr, .len = len, .is_write = 1, .data = (void *)buf};
+    dmasim_time saved = bus->data_time;
+    bus->data_time = dmasim_sim_now(bus->sim); /* a debug access takes no time */
+    int err = move_bytes(s, &t, addr, (void *)buf, len);
+    bus->data_time = saved;
+    return err;
 }
 
 uint64_t dmasim_bus_predict_cycles(const dmasim_bus *bus, dmasim_addr addr, uint32_t len, int is_write,
@@ -657,17 +678,34 @@ static void count_txn(dmasim_bus *bus, master *m, const dmasim_bus_txn *txn, uin
     m->bytes += txn->len;
 }
 
+/* A version-2 slave's transport() for the whole of txn, its first beat at t: sets txn->status
+ * on failure; returns the wait states. */
+static uint64_t slave_transport(dmasim_bus *bus, slave *s, dmasim_bus_txn *txn, uint32_t beats, dmasim_time t)
+{
+    uint64_t ws = 0;
+    bus->data_time = t;
+    if (s->transport(s->ctx, txn->addr, txn->data, txn->len, txn->is_write, beats, bus->width, t, &ws))
+        txn->status = DMASIM_EBUSERR;
+    return ws;
+}
+
 /* Fast path, timing half: the transaction's cycles from the cursor; advances the cursor.
  * Returns its slave (NULL if unmapped: status set). */
-static slave *time_txn(dmasim_bus *bus, dmasim_bus_txn *txn, uint32_t *beats)
+static slave *time_txn(dmasim_bus *bus, int mi, dmasim_bus_txn *txn, uint32_t *beats)
 {
     dmasim_time t0 = dmasim_bus_cursor(bus);
+    if (txn->coherent) /* the snoop response lengthens the address phase */
+        t0 += dmasim_bus_snoop_cycles(bus, mi) * bus->period;
     slave *s = decode(bus, txn->addr, txn->len);
     *beats = 0;
     txn->status = 0;
     if (DMASIM__UNLIKELY(!s)) {
         txn->status = DMASIM_EUNMAPPED;
         txn->cycles = bus->addr_cycles + 1; /* address phase, then the decode-error response */
+    } else if (s->transport) { /* version 2: bytes and wait states in one call */
+        *beats = beats_of(bus, txn->addr, txn->len);
+        uint64_t ws = slave_transport(bus, s, txn, *beats, t0 + bus->addr_cycles * bus->period);
+        txn->cycles = bus->addr_cycles + *beats + ws;
     } else {
         *beats = beats_of(bus, txn->addr, txn->len);
         uint64_t ws = s->ops->wait_states
@@ -677,6 +715,8 @@ static slave *time_txn(dmasim_bus *bus, dmasim_bus_txn *txn, uint32_t *beats)
         txn->cycles = bus->addr_cycles + *beats + ws;
     }
     bus->cursor = t0 + txn->cycles * bus->period;
+    if (txn->coherent)
+        txn->cycles += dmasim_bus_snoop_cycles(bus, mi);
     return s;
 }
 
@@ -684,9 +724,39 @@ static slave *time_txn(dmasim_bus *bus, dmasim_bus_txn *txn, uint32_t *beats)
 static void data_txn(dmasim_bus *bus, slave *s, dmasim_bus_txn *txn, dmasim_time end)
 {
     bus->data_time = end;
-    if (s && move_bytes(s, txn, txn->addr, txn->data, txn->len))
+    if (s && !s->transport && move_bytes(s, txn, txn->addr, txn->data, txn->len))
         txn->status = DMASIM_EBUSERR;
+    if (!s || txn->status)
+        return;
+    for (size_t i = 0; i < bus->nsnoopers; i++)
+        if (bus->snoopers[i].owner != bus->owner)
+            bus->snoopers[i].ops->observe(bus->snoopers[i].ctx, bus->owner, txn, end);
 }
+
+int dmasim_bus_add_snooper(dmasim_bus *bus, int owner, uint32_t snoop_cycles, const dmasim_bus_snooper_ops *ops,
+                           void *ctx)
+{
+    if (!ops || !ops->observe || snoop_cycles > 1024)
+        return dmasim__error(bus->sim, DMASIM_EINVAL, "%s: a snooper needs observe() and snoop_cycles <= 1024",
+                             bus->name);
+    if (dmasim__grow(bus->sim, (void **)&bus->snoopers, &bus->snoopers_cap, bus->nsnoopers + 1,
+                     sizeof *bus->snoopers))
+        return DMASIM_ENOMEM;
+    bus->snoopers[bus->nsnoopers++] = (struct snooper){owner, snoop_cycles, ops, ctx};
+    return 0;
+}
+
+uint64_t dmasim_bus_snoop_cycles(const dmasim_bus *bus, int mi)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < bus->nsnoopers; i++)
+        if (bus->snoopers[i].owner != mi)
+            n += bus->snoopers[i].cycles;
+    return n;
+}
+
+void dmasim_bus_coherent_traffic(dmasim_bus *bus, int delta) { bus->coherent_traffic += delta; }
+int dmasim_bus_coherent_active(const dmasim_bus *bus) { return bus->coherent_traffic > 0; }
 
 int dmasim_bus_access(dmasim_bus *bus, int mi, dmasim_bus_txn *txn)
 {
@@ -694,7 +764,7 @@ int dmasim_bus_access(dmasim_bus *bus, int mi, dmasim_bus_txn *txn)
         return dmasim__error(bus->sim, DMASIM_ESTATE, "%s: access by a master that does not own the bus",
                              bus->name);
     uint32_t beats;
-    slave *s = time_txn(bus, txn, &beats);
+    slave *s = time_txn(bus, mi, txn, &beats);
     data_txn(bus, s, txn, bus->cursor); /* nobody else can touch the bus until the cursor */
     count_txn(bus, bus->masters[mi], txn, beats);
     return txn->status;
@@ -719,6 +789,11 @@ static void beat_start(dmasim_bus *bus, dmasim_time t)
     dmasim_bus_txn *txn = bus->inflight;
     slave *s = bus->txn_slave;
     dmasim_addr a = ((txn->addr >> bus->width_shift) + bus->beat) << bus->width_shift;
+    if (s->transport) { /* version 2: the whole transaction's wait states in its first beat */
+        bus->phase = PH_BEAT;
+        bus->cycles_left = 1 + (bus->beat == 0 ? slave_transport(bus, s, txn, bus->nbeats, t) : 0);
+        return;
+    }
     uint64_t ws = s->ops->wait_states ? s->ops->wait_states(s->ctx, a < txn->addr ? txn->addr : a, 1, bus->width,
                                                             txn->is_write, t, 1)
                                       : 0;
@@ -798,7 +873,7 @@ int dmasim_bus_transfer(dmasim_bus *bus, int mi, dmasim_bus_txn *txn)
         return dmasim__error(bus->sim, DMASIM_ESTATE, "%s: transfer by a master that does not own the bus",
                              bus->name);
     if (!dmasim_sim_reference(bus->sim)) { /* timing now, bytes at the end (done_event) */
-        bus->txn_slave = time_txn(bus, txn, &bus->nbeats);
+        bus->txn_slave = time_txn(bus, mi, txn, &bus->nbeats);
         bus->inflight = txn;
         dmasim_event_schedule(bus->sim, &bus->done_ev, bus->cursor, DMASIM_PRIO_DEFAULT);
         return 0;
@@ -812,9 +887,10 @@ int dmasim_bus_transfer(dmasim_bus *bus, int mi, dmasim_bus_txn *txn)
     if (!bus->txn_slave)
         txn->status = DMASIM_EUNMAPPED;
     bus->nbeats = beats_of(bus, txn->addr, txn->len);
-    if (bus->addr_cycles) {
+    uint64_t pre = bus->addr_cycles + (txn->coherent ? dmasim_bus_snoop_cycles(bus, mi) : 0);
+    if (pre) { /* address phase, lengthened by the snoop response of a coherent transaction */
         bus->phase = PH_ADDR;
-        bus->cycles_left = bus->addr_cycles;
+        bus->cycles_left = pre;
     } else {
         after_address(bus, t);
     }

@@ -10,17 +10,35 @@ typedef struct way {
     uint32_t dirty;
 } way;
 
+/* What the coherence bookkeeping knows of the line in a slot (indexed like data[]). */
+typedef struct slot_meta {
+    dmasim_time fill_time;   /* when the line was filled */
+    dmasim_time dirty_since; /* first store since the fill; DMASIM_TIME_NEVER while clean */
+    uint64_t stale_mask;     /* chunks written by another master after the fill (non-coherent) */
+    dmasim_time stale_since; /* time of the first such write */
+    int32_t stale_master;
+    uint32_t stale_tag;
+} slot_meta;
+
 struct dmasim_cache {
     dmasim_sim *sim;
     char *name;
     uint32_t sets, ways, line;
-    unsigned line_shift;
+    unsigned line_shift, chunk_shift; /* a stale_mask bit covers 1 << chunk_shift bytes */
     uint64_t set_mask;
     uint32_t hit_cycles;
     way *w;            /* sets * ways, each set MRU first */
     uint8_t *data;     /* sets * ways * line bytes, or NULL */
+    slot_meta *meta;   /* sets * ways */
     dmasim_cache_stats st;
     uint64_t evictions;
+    /* set by the owner before each access: its time and what it is doing (for reports) */
+    dmasim_time now;
+    uint64_t op_id;
+    /* coherence */
+    dmasim_cache_coherence_stats cs;
+    dmasim_stale_report *reports;
+    size_t nreports, max_reports;
 };
 
 void dmasim_cache_config_init(dmasim_cache_config *cfg)
@@ -79,6 +97,8 @@ static void cache_destroy(void *self)
     size_t n = (size_t)c->sets * c->ways;
     dmasim__free(sim, c->w, n * sizeof *c->w);
     dmasim__free(sim, c->data, n * c->line);
+    dmasim__free(sim, c->meta, n * sizeof *c->meta);
+    dmasim__free(sim, c->reports, c->max_reports * sizeof *c->reports);
     dmasim__strfree(sim, c->name);
     dmasim__free(sim, c, sizeof *c);
 }
@@ -97,6 +117,25 @@ static int cache_stats(dmasim_cache *c)
     e |= dmasim__stat_u64(sim, p, "line_fills", &c->st.line_fills, "", "lines brought in from the bus");
     e |= dmasim__stat_u64(sim, p, "writebacks", &c->st.writebacks, "", "dirty lines written back");
     e |= dmasim__stat_u64(sim, p, "evictions", &c->evictions, "", "valid lines evicted");
+    e |= dmasim__stat_u64(sim, p, "stale_reads", &c->cs.stale_reads, "",
+                          "CPU reads that returned bytes another master had written since the fill");
+    e |= dmasim__stat_u64(sim, p, "stale_device_reads", &c->cs.stale_device_reads, "",
+                          "non-coherent reads by another master of memory the CPU held newer (dirty)");
+    e |= dmasim__stat_u64(sim, p, "lost_dma_writes", &c->cs.lost_dma_writes, "",
+                          "write-backs that overwrote bytes another master wrote since the fill");
+    e |= dmasim__stat_u64(sim, p, "snoops", &c->cs.snoops, "", "coherent transactions of other masters snooped");
+    e |= dmasim__stat_u64(sim, p, "snoop_hits", &c->cs.snoop_hits, "", "snoops that found the line");
+    e |= dmasim__stat_u64(sim, p, "snoop_invalidations", &c->cs.snoop_invalidations, "",
+                          "lines invalidated by a coherent write");
+    e |= dmasim__stat_u64(sim, p, "snoop_updates", &c->cs.snoop_updates, "", "lines updated by a coherent write");
+    e |= dmasim__stat_u64(sim, p, "snoop_dirty_supplies", &c->cs.snoop_dirty_supplies, "",
+                          "dirty lines that supplied or merged data for a coherent transaction");
+    e |= dmasim__stat_u64(sim, p, "maintenance_lines", &c->cs.maintenance_lines, "",
+                          "lines visited by clean/invalidate/flush operations");
+    e |= dmasim__stat_u64(sim, p, "maintenance_writebacks", &c->cs.maintenance_writebacks, "",
+                          "dirty lines written back by clean/flush operations");
+    e |= dmasim__stat_u64(sim, p, "discarded_dirty_lines", &c->cs.discarded_dirty_lines, "",
+                          "dirty lines dropped by an invalidate (their stores are lost)");
     return e ? DMASIM_ENOMEM : 0;
 }
 
@@ -116,14 +155,20 @@ int dmasim__cache_create(dmasim_sim *sim, const char *name, const dmasim_cache_c
     c->line_shift = dmasim__log2(cfg->line);
     c->set_mask = c->sets - 1;
     c->hit_cycles = cfg->hit_cycles;
+    c->chunk_shift = c->line_shift > 6 ? c->line_shift - 6 : 0;
+    c->max_reports = 16;
     c->name = dmasim__strdup(sim, name);
     c->w = dmasim__alloc(sim, (size_t)c->sets * c->ways * sizeof *c->w);
-    if (!c->name || !c->w) {
+    c->meta = dmasim__alloc(sim, (size_t)c->sets * c->ways * sizeof *c->meta);
+    c->reports = dmasim__alloc(sim, c->max_reports * sizeof *c->reports);
+    if (!c->name || !c->w || !c->meta || !c->reports) {
         cache_destroy(c);
         return DMASIM_ENOMEM;
     }
-    for (size_t i = 0; i < (size_t)c->sets * c->ways; i++)
+    for (size_t i = 0; i < (size_t)c->sets * c->ways; i++) {
         c->w[i].slot = (uint32_t)i;
+        c->meta[i].dirty_since = DMASIM_TIME_NEVER;
+    }
     if (dmasim__component_add(sim, c, &cache_component)) {
         cache_destroy(c);
         return DMASIM_ENOMEM;
@@ -150,6 +195,17 @@ int dmasim__cache_enable_data(dmasim_cache *c)
         return 0;
     c->data = dmasim__alloc(c->sim, (size_t)c->sets * c->ways * c->line);
     return c->data ? 0 : DMASIM_ENOMEM;
+}
+
+/* Count one coherence problem and keep the first max_reports of them. */
+static void report(dmasim_cache *c, dmasim_stale_kind kind, dmasim_addr addr, int master, uint32_t tag)
+{
+    uint64_t *count = kind == DMASIM_STALE_READ ? &c->cs.stale_reads
+                      : kind == DMASIM_STALE_DEVICE_READ ? &c->cs.stale_device_reads
+                                                         : &c->cs.lost_dma_writes;
+    (*count)++;
+    if (c->nreports < c->max_reports)
+        c->reports[c->nreports++] = (dmasim_stale_report){kind, c->now, addr, master, tag, c->op_id};
 }
 
 /* Reference one block: returns the way (now MRU, at index 0 of its set) and whether it missed.
@@ -201,10 +257,17 @@ int dmasim__cache_access_ex(dmasim_cache *c, dmasim_addr addr, uint32_t size, in
             dmasim__line_op *op = &r->op[r->nops];
             op->fill_addr = b << c->line_shift;
             op->fill_data = r->line_data[k];
+            op->slot = w->slot;
             op->writeback = victim.tag && victim.dirty;
             op->wb_addr = victim.tag ? (victim.tag - 1) << c->line_shift : 0;
             if (victim.tag)
                 c->evictions++;
+            slot_meta *m = &c->meta[w->slot];
+            if (op->writeback && m->stale_mask)
+                report(c, DMASIM_LOST_DMA_WRITE, op->wb_addr, m->stale_master, m->stale_tag);
+            m->fill_time = c->now;
+            m->dirty_since = DMASIM_TIME_NEVER;
+            m->stale_mask = 0;
             if (op->writeback) {
                 c->st.writebacks++;
                 if (c->data && wb_buf)
@@ -214,8 +277,12 @@ int dmasim__cache_access_ex(dmasim_cache *c, dmasim_addr addr, uint32_t size, in
             r->nops++;
             any_miss = 1;
         }
-        if (is_write)
+        if (is_write) {
             w->dirty = 1;
+            if (c->meta[w->slot].dirty_since == DMASIM_TIME_NEVER)
+                c->meta[w->slot].dirty_since = c->now;
+        }
+        r->slot[k] = w->slot;
     }
     if (is_write == 1) {
         c->st.write_accesses++;
@@ -236,3 +303,196 @@ int dmasim_cache_access(dmasim_cache *c, dmasim_addr addr, uint32_t size, int is
 
 void dmasim_cache_get_stats(const dmasim_cache *c, dmasim_cache_stats *out) { *out = c->st; }
 uint32_t dmasim_cache_line_size(const dmasim_cache *c) { return c->line; }
+
+/* ---- coherence: what other masters' transactions do to the cached lines ---- */
+
+/* The way holding block b, or NULL; no LRU change. */
+static way *peek_block(dmasim_cache *c, uint64_t block)
+{
+    way *set = &c->w[(block & c->set_mask) * c->ways];
+    for (uint32_t i = 0; i < c->ways; i++)
+        if (set[i].tag == block + 1)
+            return &set[i];
+    return NULL;
+}
+
+/* Stale-mask chunks of [lo, hi) within the line starting at base. */
+static uint64_t chunk_mask(const dmasim_cache *c, dmasim_addr base, dmasim_addr lo, dmasim_addr hi)
+{
+    unsigned first = (unsigned)((lo - base) >> c->chunk_shift);
+    unsigned last = (unsigned)((hi - 1 - base) >> c->chunk_shift);
+    uint64_t upto = last >= 63 ? ~0ull : (2ull << last) - 1;
+    return upto & ~((1ull << first) - 1);
+}
+
+/* Invalidate way w: it moves to the LRU end of its set so it is refilled first. */
+static void drop_way(dmasim_cache *c, way *w)
+{
+    way *set = &c->w[((size_t)(w - c->w) / c->ways) * c->ways];
+    way old = *w;
+    size_t i = (size_t)(w - set);
+    memmove(&set[i], &set[i + 1], (c->ways - 1 - i) * sizeof *set);
+    old.tag = 0;
+    old.dirty = 0;
+    set[c->ways - 1] = old;
+    c->meta[old.slot].stale_mask = 0;
+    c->meta[old.slot].dirty_since = DMASIM_TIME_NEVER;
+}
+
+void dmasim__cache_observe(dmasim_cache *c, const dmasim__snoop *sn)
+{
+    dmasim_time saved = c->now;
+    c->now = sn->time;
+    if (sn->coherent)
+        c->cs.snoops++;
+    dmasim_addr end = sn->addr + sn->len;
+    for (uint64_t b = sn->addr >> c->line_shift; b <= (end - 1) >> c->line_shift; b++) {
+        way *w = peek_block(c, b);
+        if (!w)
+            continue;
+        dmasim_addr base = b << c->line_shift;
+        dmasim_addr lo = sn->addr > base ? sn->addr : base;
+        dmasim_addr hi = end < base + c->line ? end : base + c->line;
+        slot_meta *m = &c->meta[w->slot];
+        uint8_t *line = c->data ? c->data + (size_t)w->slot * c->line : NULL;
+        if (!sn->coherent) { /* memory and cache now disagree: remember it, or detect it */
+            if (sn->is_write) {
+                if (!m->stale_mask) {
+                    m->stale_since = sn->time;
+                    m->stale_master = sn->master;
+                    m->stale_tag = sn->tag;
+                }
+                m->stale_mask |= chunk_mask(c, base, lo, hi);
+            } else if (w->dirty && m->dirty_since <= sn->time) {
+                report(c, DMASIM_STALE_DEVICE_READ, lo, sn->master, sn->tag);
+            }
+            continue;
+        }
+        c->cs.snoop_hits++;
+        if (!sn->is_write) { /* a coherent read gets the CPU's newer bytes */
+            if (w->dirty && line && sn->data) {
+                memcpy(sn->data + (lo - sn->addr), line + (lo - base), (size_t)(hi - lo));
+                c->cs.snoop_dirty_supplies++;
+            }
+            continue;
+        }
+        if (sn->update) { /* write-update: the cached copy takes the new bytes */
+            if (line && sn->data)
+                memcpy(line + (lo - base), sn->data + (lo - sn->addr), (size_t)(hi - lo));
+            c->cs.snoop_updates++;
+            continue;
+        }
+        if (w->dirty && line) { /* write-invalidate of a dirty line: merge the CPU's other bytes */
+            if (lo > base)
+                dmasim_mem_write(c->sim, base, line, (size_t)(lo - base));
+            if (hi < base + c->line)
+                dmasim_mem_write(c->sim, hi, line + (hi - base), (size_t)(base + c->line - hi));
+            c->cs.snoop_dirty_supplies++;
+        }
+        drop_way(c, w);
+        c->cs.snoop_invalidations++;
+    }
+    c->now = saved;
+}
+
+int dmasim__cache_check_read(dmasim_cache *c, uint32_t slot, dmasim_time fill_time, dmasim_addr addr,
+                             uint32_t size, dmasim_time t, uint64_t op_id)
+{
+    slot_meta *m = &c->meta[slot];
+    if (!m->stale_mask || m->fill_time != fill_time || m->stale_since > t)
+        return 0;
+    dmasim_addr base = addr & ~(dmasim_addr)(c->line - 1);
+    dmasim_addr hi = addr + size < base + c->line ? addr + size : base + c->line;
+    if (!(m->stale_mask & chunk_mask(c, base, addr, hi)))
+        return 0;
+    dmasim_time saved_t = c->now;
+    uint64_t saved_op = c->op_id;
+    c->now = t;
+    c->op_id = op_id;
+    report(c, DMASIM_STALE_READ, addr, m->stale_master, m->stale_tag);
+    c->now = saved_t;
+    c->op_id = saved_op;
+    return 1;
+}
+
+dmasim_time dmasim__cache_fill_time(const dmasim_cache *c, uint32_t slot)
+{
+    return c->meta[slot].fill_time;
+}
+
+int dmasim__cache_maintain(dmasim_cache *c, dmasim_addr addr, dmasim_cache_op op, uint8_t *wb_buf)
+{
+    way *w = peek_block(c, addr >> c->line_shift);
+    c->cs.maintenance_lines++;
+    if (!w)
+        return 0;
+    int writeback = 0;
+    slot_meta *m = &c->meta[w->slot];
+    if (w->dirty && op != DMASIM_CACHE_INVALIDATE) {
+        if (m->stale_mask)
+            report(c, DMASIM_LOST_DMA_WRITE, addr & ~(dmasim_addr)(c->line - 1), m->stale_master, m->stale_tag);
+        if (c->data && wb_buf)
+            memcpy(wb_buf, c->data + (size_t)w->slot * c->line, c->line);
+        w->dirty = 0;
+        m->dirty_since = DMASIM_TIME_NEVER;
+        c->cs.maintenance_writebacks++;
+        writeback = 1;
+    }
+    if (op == DMASIM_CACHE_CLEAN)
+        return writeback;
+    if (w->dirty)
+        c->cs.discarded_dirty_lines++;
+    drop_way(c, w);
+    return writeback;
+}
+
+void dmasim__cache_fill_done(dmasim_cache *c, dmasim_addr line_addr, uint32_t slot, dmasim_time t)
+{
+    uint64_t block = line_addr >> c->line_shift;
+    way *set = &c->w[(block & c->set_mask) * c->ways];
+    for (uint32_t i = 0; i < c->ways; i++) {
+        if (set[i].slot != slot)
+            continue;
+        if (set[i].tag != block + 1) { /* dropped by a snoop meanwhile: it is valid again */
+            set[i].tag = block + 1;
+            set[i].dirty = 0;
+        }
+        slot_meta *m = &c->meta[slot];
+        m->fill_time = t;
+        m->stale_mask = 0;
+        if (!set[i].dirty)
+            m->dirty_since = DMASIM_TIME_NEVER;
+        return;
+    }
+}
+
+void dmasim__cache_set_time(dmasim_cache *c, dmasim_time t, uint64_t op_id)
+{
+    c->now = t;
+    c->op_id = op_id;
+}
+
+int dmasim_cache_set_max_reports(dmasim_cache *c, size_t n)
+{
+    dmasim_stale_report *r = dmasim__realloc(c->sim, c->reports, c->max_reports * sizeof *r, (n ? n : 1) * sizeof *r);
+    if (!r)
+        return DMASIM_ENOMEM;
+    c->reports = r;
+    c->max_reports = n ? n : 1;
+    if (c->nreports > n)
+        c->nreports = n;
+    if (n == 0) { /* keep one slot allocated, report none */
+        c->max_reports = 1;
+        c->nreports = 0;
+    }
+    return 0;
+}
+
+size_t dmasim_cache_stale_report_count(const dmasim_cache *c) { return c->nreports; }
+
+const dmasim_stale_report *dmasim_cache_stale_report_at(const dmasim_cache *c, size_t i)
+{
+    return i < c->nreports ? &c->reports[i] : NULL;
+}
+
+void dmasim_cache_get_coherence_stats(const dmasim_cache *c, dmasim_cache_coherence_stats *out) { *out = c->cs; }

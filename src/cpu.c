@@ -6,8 +6,8 @@
 #include "internal.h"
 
 typedef enum { W_NONE, W_TRACE, W_SCRIPT, W_SYNTH } wkind;
-typedef enum { S_IDLE, S_RUN, S_WAIT_BUS, S_BUS, S_WAIT_IRQ, S_DONE } cstate;
-typedef enum { IT_COMPUTE, IT_ACCESS, IT_WAIT_IRQ, IT_END } ikind;
+typedef enum { S_IDLE, S_RUN, S_WAIT_BUS, S_BUS, S_WAIT_IRQ, S_STEP, S_DONE } cstate;
+typedef enum { IT_COMPUTE, IT_ACCESS, IT_WAIT_IRQ, IT_MAINT, IT_END } ikind;
 
 typedef struct item {
     ikind kind;
@@ -16,8 +16,23 @@ typedef struct item {
     uint32_t size;
     int write;        /* 0 load, 1 store, 2 modify */
     int uncached;     /* force an uncached access (device registers) */
+    int capture;      /* READ_BUFFER: append the loaded bytes to the capture buffer */
+    dmasim_cache_op maint; /* IT_MAINT: the operation on the line at addr */
     uint64_t value;
 } item;
+
+/* A cache-hit read of the current window, checked for staleness when the window is over. */
+typedef struct read_rec {
+    dmasim_addr addr;
+    dmasim_time t, fill;
+    uint64_t op;
+    uint32_t slot, size;
+} read_rec;
+
+typedef struct range {
+    dmasim_addr base;
+    uint64_t size;
+} range;
 
 struct dmasim_cpu {
     dmasim_sim *sim;
@@ -54,7 +69,15 @@ struct dmasim_cpu {
     unsigned ntxn, cur_txn;
     uint8_t *wbbuf;            /* 2 lines */
     uint8_t ubuf[8];           /* uncached data */
-    dmasim_event req_ev, resume_ev;
+    dmasim_event req_ev, resume_ev, step_ev, check_ev;
+    uint64_t op_id;            /* current operation: trace line or script op index */
+    uint32_t maint_cycles;
+    read_rec *reads;           /* this window's cache-hit reads */
+    size_t nreads, reads_cap;
+    range *uncached_ranges;
+    size_t nuncached, uncached_cap;
+    uint8_t *cap;              /* READ_BUFFER capture */
+    size_t ncap, cap_cap;
 
     /* statistics (CPU cycles) */
     uint64_t cycles, instructions, loads, stores, uncached, bus_errors, irq_waits, irq_wait_cycles;
@@ -73,6 +96,9 @@ void dmasim_cpu_config_init(dmasim_cpu_config *cfg)
     cfg->bus_priority = 1;
     cfg->dcache_enabled = 1;
     dmasim_cache_config_init(&cfg->dcache);
+    cfg->snoop_cycles = 2;
+    cfg->maintenance_cycles = 2;
+    cfg->max_stale_reports = 16;
 }
 
 void dmasim_trace_config_init(dmasim_trace_config *cfg)
@@ -115,6 +141,7 @@ static int next_trace_item(dmasim_cpu *c, item *it)
         return 0;
     }
     c->trace_lines += r.count;
+    c->op_id = dmasim__trace_line(c->trace); /* the file line of the access (1-based) */
     if (r.kind == 'I') { /* a run of instruction lines */
         c->instructions += r.count;
         it->kind = IT_COMPUTE;
@@ -140,6 +167,24 @@ static void reg_access(item *it, dmasim_addr addr, int write, uint64_t value)
     it->value = value;
 }
 
+/* The cache operation an op performs per line, or -1 for none (arm64's streaming DMA API). */
+static int maintenance_of(const dmasim_cpu_op *op)
+{
+    dmasim_dma_dir dir = (dmasim_dma_dir)op->c;
+    switch (op->kind) {
+    case DMASIM_OP_CACHE_CLEAN: return DMASIM_CACHE_CLEAN;
+    case DMASIM_OP_CACHE_INVALIDATE: return DMASIM_CACHE_INVALIDATE;
+    case DMASIM_OP_CACHE_FLUSH: return DMASIM_CACHE_FLUSH;
+    case DMASIM_OP_DMA_MAP:
+    case DMASIM_OP_DMA_SYNC_FOR_DEVICE:
+        return dir == DMASIM_DMA_FROM_DEVICE ? DMASIM_CACHE_INVALIDATE : DMASIM_CACHE_CLEAN;
+    case DMASIM_OP_DMA_UNMAP:
+    case DMASIM_OP_DMA_SYNC_FOR_CPU:
+        return dir == DMASIM_DMA_TO_DEVICE ? -1 : DMASIM_CACHE_INVALIDATE;
+    default: return -1;
+    }
+}
+
 static int next_script_item(dmasim_cpu *c, item *it)
 {
     if (c->op_idx >= c->nops) {
@@ -149,6 +194,8 @@ static int next_script_item(dmasim_cpu *c, item *it)
     const dmasim_cpu_op *op = &c->ops[c->op_idx];
     unsigned step = c->step++;
     int last = 1;
+    c->op_id = c->op_idx;
+    it->capture = 0;
     dmasim_addr regs = op->a + (dmasim_addr)op->channel * DMASIM_DMAC_CH_STRIDE;
     switch (op->kind) {
     case DMASIM_OP_COMPUTE:
@@ -169,6 +216,7 @@ static int next_script_item(dmasim_cpu *c, item *it)
                                         DMASIM_DMAC_DST_HI, DMASIM_DMAC_COUNT, DMASIM_DMAC_CTRL};
         uint64_t ctrl = DMASIM_DMAC_CTRL_START | DMASIM_DMAC_CTRL_IRQ_EN |
                         ((uint64_t)op->mode << DMASIM_DMAC_CTRL_MODE_SHIFT) |
+                        ((uint64_t)op->coherence << DMASIM_DMAC_CTRL_COHERENCE_SHIFT) |
                         ((uint64_t)dmasim__log2(op->item_size) << DMASIM_DMAC_CTRL_SIZE_SHIFT);
         const uint64_t val[6] = {op->b & 0xFFFFFFFFu, op->b >> 32, op->c & 0xFFFFFFFFu, op->c >> 32, op->d, ctrl};
         reg_access(it, regs + off[step], 1, val[step]);
@@ -187,6 +235,31 @@ static int next_script_item(dmasim_cpu *c, item *it)
                        c->dma_status & (DMASIM_DMAC_STATUS_TC | DMASIM_DMAC_STATUS_ERR));
         }
         break;
+    case DMASIM_OP_READ_BUFFER: {
+        uint64_t off = (uint64_t)step * 8;
+        it->kind = IT_ACCESS;
+        it->addr = op->a + off;
+        it->size = (uint32_t)(op->b - off < 8 ? op->b - off : 8);
+        it->write = 0;
+        it->uncached = 0;
+        it->capture = 1;
+        last = off + 8 >= op->b;
+        break;
+    }
+    default: { /* cache maintenance, directly or through the DMA API */
+        int mop = maintenance_of(op);
+        if (mop < 0) { /* the DMA API asks for nothing here */
+            it->kind = IT_COMPUTE;
+            it->cycles = 0;
+            break;
+        }
+        uint64_t off = (uint64_t)step * c->line;
+        it->kind = IT_MAINT;
+        it->addr = op->a + off;
+        it->maint = (dmasim_cache_op)mop;
+        last = off + c->line >= op->b;
+        break;
+    }
     }
     if (last) {
         c->op_idx++;
@@ -276,7 +349,7 @@ static void apply_cached_data(dmasim_cpu *c, const item *it)
 
 static void queue_txn(dmasim_cpu *c, dmasim_addr a, uint32_t len, int write, void *data)
 {
-    c->txn[c->ntxn++] = (dmasim_bus_txn){a, len, (uint8_t)write, data, 0, 0};
+    c->txn[c->ntxn++] = (dmasim_bus_txn){.addr = a, .len = len, .is_write = (uint8_t)write, .data = data};
 }
 
 static void request_at(dmasim_cpu *c, dmasim_time t)
@@ -287,6 +360,52 @@ static void request_at(dmasim_cpu *c, dmasim_time t)
 }
 
 /* Start an access at the CPU's time; returns 1 if it needs the bus (request scheduled). */
+static int in_uncached_range(const dmasim_cpu *c, dmasim_addr a)
+{
+    for (size_t i = 0; i < c->nuncached; i++)
+        if (a >= c->uncached_ranges[i].base && a - c->uncached_ranges[i].base < c->uncached_ranges[i].size)
+            return 1;
+    return 0;
+}
+
+static void capture(dmasim_cpu *c, uint64_t value, uint32_t n)
+{
+    if (dmasim__grow(c->sim, (void **)&c->cap, &c->cap_cap, c->ncap + n, 1)) {
+        dmasim__fatal(c->sim, DMASIM_ENOMEM, "%s: out of memory for the capture buffer", c->name);
+        return;
+    }
+    put_le(c->cap + c->ncap, value, n);
+    c->ncap += n;
+}
+
+/* Remember a cache-hit read of this window; it is checked for staleness once simulated time
+ * has passed it (check_reads), when every earlier write of another master is known. */
+static void log_read(dmasim_cpu *c, const item *it)
+{
+    const dmasim__cache_result *r = &c->cres;
+    if (dmasim__grow(c->sim, (void **)&c->reads, &c->reads_cap, c->nreads + r->nlines, sizeof *c->reads)) {
+        dmasim__fatal(c->sim, DMASIM_ENOMEM, "%s: out of memory for the read log", c->name);
+        return;
+    }
+    for (unsigned k = 0; k < r->nlines; k++) {
+        dmasim_addr lo = k ? r->line_addr[1] : it->addr;
+        dmasim_addr hi = it->addr + it->size;
+        if (!k && r->nlines == 2)
+            hi = r->line_addr[1];
+        c->reads[c->nreads++] = (read_rec){lo, c->t, dmasim__cache_fill_time(c->cache, r->slot[k]), c->op_id,
+                                           r->slot[k], (uint32_t)(hi - lo)};
+    }
+}
+
+static void check_reads(dmasim_cpu *c)
+{
+    for (size_t i = 0; i < c->nreads; i++) {
+        const read_rec *r = &c->reads[i];
+        dmasim__cache_check_read(c->cache, r->slot, r->fill, r->addr, r->size, r->t, r->op);
+    }
+    c->nreads = 0;
+}
+
 static int do_access(dmasim_cpu *c, const item *it)
 {
     int data = c->wk != W_TRACE;
@@ -295,18 +414,24 @@ static int do_access(dmasim_cpu *c, const item *it)
     else
         c->loads++;
     /* Trace accesses always go through the D1 (a fill from an unmapped address is a bus error);
-     * scripted and synthetic ones only where the slave is cacheable memory. */
+     * scripted and synthetic ones only where the slave is cacheable memory and the CPU has not
+     * made the range uncached. */
     int cacheable = c->cache && !it->uncached;
     if (cacheable && data) {
         int flags = dmasim_bus_slave_flags(c->bus, it->addr);
-        cacheable = flags > 0 && (flags & DMASIM_SLAVE_CACHEABLE);
+        cacheable = flags > 0 && (flags & DMASIM_SLAVE_CACHEABLE) && !in_uncached_range(c, it->addr);
     }
     c->ntxn = 0;
     c->cur_txn = 0;
     if (cacheable) {
+        dmasim__cache_set_time(c->cache, c->t, c->op_id);
         if (!dmasim__cache_access_ex(c->cache, it->addr, it->size, it->write, &c->cres, c->wbbuf)) {
+            if (it->write != 1)
+                log_read(c, it);
             if (data)
                 apply_cached_data(c, it);
+            if (it->capture)
+                capture(c, c->last_load, it->size);
             c->t += (dmasim_time)c->hit_cycles * c->period;
             return 0;
         }
@@ -329,10 +454,36 @@ static int do_access(dmasim_cpu *c, const item *it)
     return 1;
 }
 
+/* A line of a cache maintenance operation; returns 1 if it needs the bus (a write-back). */
+static int do_maintenance(dmasim_cpu *c, const item *it)
+{
+    c->t += (dmasim_time)c->maint_cycles * c->period;
+    if (!c->cache)
+        return 0;
+    dmasim__cache_set_time(c->cache, c->t, c->op_id);
+    if (!dmasim__cache_maintain(c->cache, it->addr, it->maint, c->wk != W_TRACE ? c->wbbuf : NULL))
+        return 0;
+    c->ntxn = 0;
+    c->cur_txn = 0;
+    queue_txn(c, it->addr, c->line, 1, c->wk != W_TRACE ? c->wbbuf : NULL);
+    c->pending = *it;
+    request_at(c, c->t);
+    return 1;
+}
+
+static void check_event(dmasim_sim *sim, dmasim_event *ev, void *ctx)
+{
+    (void)sim;
+    (void)ev;
+    check_reads(ctx);
+}
+
 static void finish(dmasim_cpu *c)
 {
     c->state = S_DONE;
     c->end_time = c->t;
+    if (c->nreads) /* the last window's reads, once simulated time has reached its end */
+        dmasim_event_schedule(c->sim, &c->check_ev, c->t, DMASIM_PRIO_DEFAULT);
     c->cycles = (c->end_time - c->start_time) / c->period;
     if (c->trace) {
         dmasim__trace_close(c->trace);
@@ -344,8 +495,18 @@ static void finish(dmasim_cpu *c)
 static void advance(dmasim_cpu *c)
 {
     c->state = S_RUN;
+    if (c->nreads) /* the previous window ended at or before now: its reads can be judged */
+        check_reads(c);
+    int bounded = dmasim_bus_coherent_active(c->bus);
     for (;;) {
-        item it = {IT_END, 0, 0, 0, 0, 0, 0};
+        /* While another master makes coherent transactions, the cache may change under the CPU
+         * at any event: run only up to the next one. */
+        if (bounded && c->t >= dmasim_sim_next_event_time(c->sim) && c->t > dmasim_sim_now(c->sim)) {
+            c->state = S_STEP;
+            dmasim_event_schedule(c->sim, &c->step_ev, c->t, DMASIM_PRIO_DEFAULT);
+            return;
+        }
+        item it = {.kind = IT_END};
         int err = next_item(c, &it);
         if (err) {
             finish(c);
@@ -358,6 +519,10 @@ static void advance(dmasim_cpu *c)
             continue;
         case IT_ACCESS:
             if (do_access(c, &it))
+                return;
+            continue;
+        case IT_MAINT:
+            if (do_maintenance(c, &it))
                 return;
             continue;
         case IT_WAIT_IRQ:
@@ -407,16 +572,30 @@ static void cpu_done(void *ctx, dmasim_bus_txn *txn, dmasim_time t)
     }
     dmasim_bus_release(c->bus, c->master, 0);
     const item *it = &c->pending;
+    c->stall_ps += t - c->req_time;
+    c->t = t;
+    if (it->kind == IT_MAINT) { /* a write-back of a clean/flush: nothing else to do */
+        advance(c);
+        return;
+    }
     if (it->uncached) {
         if (it->write != 1) {
             c->last_load = get_le(c->ubuf, it->size > 8 ? 8 : it->size);
             c->dma_status = (uint32_t)c->last_load;
+            if (it->capture)
+                capture(c, c->last_load, it->size > 8 ? 8 : it->size);
         }
-    } else if (c->wk != W_TRACE) {
-        apply_cached_data(c, it);
+    } else {
+        for (unsigned k = 0; k < c->cres.nops; k++)
+            dmasim__cache_fill_done(c->cache, c->cres.op[k].fill_addr, c->cres.op[k].slot, t);
+        if (c->wk != W_TRACE) {
+            dmasim__cache_set_time(c->cache, t, c->op_id);
+            apply_cached_data(c, it);
+            if (it->capture)
+                capture(c, c->last_load, it->size);
+        }
+        c->t += (dmasim_time)c->hit_cycles * c->period;
     }
-    c->stall_ps += t - c->req_time;
-    c->t = t + (dmasim_time)c->hit_cycles * c->period * (!it->uncached);
     advance(c);
 }
 
@@ -430,12 +609,32 @@ static dmasim_time cpu_next_request(void *ctx)
         return dmasim_sim_now(c->sim);
     case S_RUN: /* inside advance(): not yet known, assume now */
         return dmasim_sim_now(c->sim);
+    case S_STEP: /* stopped at c->t for coherence: it may need the bus right there */
+        return c->t;
     default:
         return DMASIM_TIME_NEVER;
     }
 }
 
 static const dmasim_bus_master_ops cpu_master_ops = {1, cpu_granted, cpu_done, cpu_next_request, NULL};
+
+static void step_event(dmasim_sim *sim, dmasim_event *ev, void *ctx)
+{
+    (void)sim;
+    (void)ev;
+    advance(ctx);
+}
+
+/* The D1 as a snooper of the other masters' transactions. */
+static void cpu_observe(void *ctx, int master, dmasim_bus_txn *txn, dmasim_time t)
+{
+    dmasim_cpu *c = ctx;
+    dmasim__snoop sn = {txn->addr, txn->len, txn->is_write, txn->coherent != DMASIM_TXN_NONCOHERENT,
+                        txn->coherent == DMASIM_TXN_SNOOP_UPDATE, txn->data, master, txn->tag, t};
+    dmasim__cache_observe(c->cache, &sn);
+}
+
+static const dmasim_bus_snooper_ops cpu_snooper_ops = {1, cpu_observe};
 
 static void resume_event(dmasim_sim *sim, dmasim_event *ev, void *ctx)
 {
@@ -472,6 +671,9 @@ static void cpu_destroy(void *self)
     dmasim__free(sim, c->ops, c->nops * sizeof *c->ops);
     dmasim__free(sim, c->wbbuf, 2 * (size_t)c->line);
     dmasim__free(sim, c->stall_by, c->nstall_by * sizeof *c->stall_by);
+    dmasim__free(sim, c->reads, c->reads_cap * sizeof *c->reads);
+    dmasim__free(sim, c->uncached_ranges, c->uncached_cap * sizeof *c->uncached_ranges);
+    dmasim__free(sim, c->cap, c->cap_cap);
     dmasim__strfree(sim, c->name);
     dmasim__free(sim, c, sizeof *c);
 }
@@ -569,6 +771,12 @@ int dmasim_cpu_create(dmasim_bus *bus, const dmasim_cpu_config *cfg, dmasim_cpu 
     }
     dmasim_event_init(&c->req_ev, req_event, c);
     dmasim_event_init(&c->resume_ev, resume_event, c);
+    dmasim_event_init(&c->step_ev, step_event, c);
+    dmasim_event_init(&c->check_ev, check_event, c);
+    if (cfg->snoop_cycles > 1024 || cfg->maintenance_cycles > 1000)
+        return dmasim__error(sim, DMASIM_ERANGE, "%s: snoop_cycles must be 0..1024 and maintenance_cycles 0..1000",
+                             name);
+    c->maint_cycles = cfg->maintenance_cycles;
     int err;
     if (cfg->dcache_enabled) {
         char cname[300];
@@ -587,8 +795,38 @@ int dmasim_cpu_create(dmasim_bus *bus, const dmasim_cpu_config *cfg, dmasim_cpu 
     if (m < 0)
         return m;
     c->master = m;
+    if (c->cache) {
+        if ((err = dmasim_cache_set_max_reports(c->cache, cfg->max_stale_reports)) != 0)
+            return err;
+        if ((err = dmasim_bus_add_snooper(bus, m, cfg->snoop_cycles, &cpu_snooper_ops, c)) != 0)
+            return err;
+    }
     *out = c;
     return 0;
+}
+
+int dmasim_cpu_add_uncached(dmasim_cpu *c, dmasim_addr base, uint64_t size)
+{
+    if (size == 0 || base + (size - 1) < base)
+        return dmasim__error(c->sim, DMASIM_EINVAL, "%s: uncached range needs a size > 0 that does not wrap",
+                             c->name);
+    for (size_t i = 0; i < c->nuncached; i++) {
+        const range *r = &c->uncached_ranges[i];
+        if (base <= r->base + (r->size - 1) && r->base <= base + (size - 1))
+            return dmasim__error(c->sim, DMASIM_EINVAL, "%s: uncached range [0x%llx, +0x%llx) overlaps another",
+                                 c->name, (unsigned long long)base, (unsigned long long)size);
+    }
+    if (dmasim__grow(c->sim, (void **)&c->uncached_ranges, &c->uncached_cap, c->nuncached + 1,
+                     sizeof *c->uncached_ranges))
+        return DMASIM_ENOMEM;
+    c->uncached_ranges[c->nuncached++] = (range){base, size};
+    return 0;
+}
+
+const uint8_t *dmasim_cpu_captured(const dmasim_cpu *c, size_t *len)
+{
+    *len = c->ncap;
+    return c->ncap ? c->cap : NULL;
 }
 
 static int start_workload(dmasim_cpu *c, wkind wk)
@@ -640,6 +878,31 @@ static int check_op(dmasim_cpu *c, size_t i, const dmasim_cpu_op *op)
                                  "count 1..2^32-1", c->name, i);
         return 0;
     case DMASIM_OP_DMA_WAIT:
+        return 0;
+    case DMASIM_OP_READ_BUFFER:
+        if (op->b == 0 || op->a + op->b < op->a)
+            return dmasim__error(c->sim, DMASIM_EINVAL, "%s: op %zu: read_buffer needs a size > 0", c->name, i);
+        return 0;
+    case DMASIM_OP_DMA_MAP:
+    case DMASIM_OP_DMA_UNMAP:
+    case DMASIM_OP_DMA_SYNC_FOR_CPU:
+    case DMASIM_OP_DMA_SYNC_FOR_DEVICE:
+        if (op->c > DMASIM_DMA_BIDIRECTIONAL)
+            return dmasim__error(c->sim, DMASIM_EINVAL, "%s: op %zu: unknown DMA direction %llu", c->name, i,
+                                 (unsigned long long)op->c);
+        /* fall through - the same range rules as the cache operations */
+    case DMASIM_OP_CACHE_CLEAN:
+    case DMASIM_OP_CACHE_INVALIDATE:
+    case DMASIM_OP_CACHE_FLUSH:
+        if (op->b == 0)
+            return dmasim__error(c->sim, DMASIM_EINVAL, "%s: op %zu: cache maintenance of an empty range", c->name,
+                                 i);
+        if (op->a % c->line || op->b % c->line || op->a + op->b < op->a)
+            return dmasim__error(c->sim, DMASIM_EINVAL,
+                                 "%s: op %zu: range [0x%llx, +0x%llx) is not aligned to the %u-byte cache line "
+                                 "(non-coherent DMA buffers must be cache-line aligned, as the Linux DMA API "
+                                 "requires: a partial line would lose the neighbour's data)",
+                                 c->name, i, (unsigned long long)op->a, (unsigned long long)op->b, c->line);
         return 0;
     }
     return dmasim__error(c->sim, DMASIM_EINVAL, "%s: op %zu: unknown kind %d", c->name, i, (int)op->kind);

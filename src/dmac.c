@@ -91,6 +91,8 @@ static void update_irq(dmasim_dmac *d)
 static void channel_finish(dmasim_dmac *d, channel *c, dmasim_time t)
 {
     c->busy = 0;
+    if (c->x.coherence != DMASIM_COHERENCE_NONE)
+        dmasim_bus_coherent_traffic(d->bus, -1);
     c->end_time = t;
     c->completion_cycles = (t - c->start_time) / d->period;
     c->total_busy_cycles += c->completion_cycles;
@@ -110,6 +112,9 @@ static int check_transfer(dmasim_dmac *d, unsigned ch, const dmasim_dma_transfer
                              d->name, ch, t->item_size);
     if ((unsigned)t->mode > DMASIM_DMA_TRANSPARENT)
         return dmasim__error(d->sim, DMASIM_EINVAL, "%s.ch%u: unknown mode %d", d->name, ch, (int)t->mode);
+    if ((unsigned)t->coherence > DMASIM_COHERENCE_SNOOP_UPDATE)
+        return dmasim__error(d->sim, DMASIM_EINVAL, "%s.ch%u: unknown coherence %d", d->name, ch,
+                             (int)t->coherence);
     if (t->count > UINT64_MAX / t->item_size)
         return dmasim__error(d->sim, DMASIM_ERANGE, "%s.ch%u: count * item_size overflows", d->name, ch);
     return 0;
@@ -133,6 +138,8 @@ int dmasim_dmac_channel_start(dmasim_dmac *d, unsigned ch, const dmasim_dma_tran
     c->start_time = dmasim_sim_now(d->sim);
     c->end_time = DMASIM_TIME_NEVER;
     c->transfers++;
+    if (t->coherence != DMASIM_COHERENCE_NONE)
+        dmasim_bus_coherent_traffic(d->bus, +1);
     update_irq(d);
     if (d->state == ST_IDLE || d->state == ST_WAIT_IDLE)
         kick(d);
@@ -151,8 +158,9 @@ static int pick_channel(const dmasim_dmac *d)
 /* End time of one unit of channel c granted at edge e: arbitration, the read, the write. */
 static dmasim_time unit_end(const dmasim_dmac *d, const channel *c, dmasim_time e)
 {
-    dmasim_time t = e + dmasim__bus_arb_ps(d->bus);
-    t += dmasim_bus_predict_cycles(d->bus, c->next_src, c->x.item_size, 0, t) * d->period;
+    uint64_t snoop = c->x.coherence ? dmasim_bus_snoop_cycles(d->bus, d->master) : 0;
+    dmasim_time t = e + dmasim__bus_arb_ps(d->bus) + snoop * d->period;
+    t += dmasim_bus_predict_cycles(d->bus, c->next_src, c->x.item_size, 0, t) * d->period + snoop * d->period;
     return t + dmasim_bus_predict_cycles(d->bus, c->next_dst, c->x.item_size, 1, t) * d->period;
 }
 
@@ -244,6 +252,17 @@ static void end_tenure(dmasim_dmac *d, channel *c, int finished, dmasim_time t)
     kick(d);
 }
 
+/* The read or the write of channel c's next unit. */
+static dmasim_bus_txn unit_txn(dmasim_dmac *d, const channel *c, int write)
+{
+    return (dmasim_bus_txn){.addr = write ? c->next_dst : c->next_src,
+                            .len = c->x.item_size,
+                            .is_write = (uint8_t)write,
+                            .data = d->data,
+                            .coherent = (uint8_t)c->x.coherence,
+                            .tag = (uint32_t)(c - d->ch)};
+}
+
 /* ---- fast path: a batch of units in one event ---- */
 
 static int signals_watched(const dmasim_dmac *d)
@@ -287,8 +306,9 @@ static void run_batch(dmasim_dmac *d)
     int finished = 0;
     for (;;) {
         uint32_t n = c->x.item_size;
-        dmasim_bus_txn rd = {c->next_src, n, 0, d->data, 0, 0};
-        dmasim_bus_txn wr = {c->next_dst, n, 1, d->data, 0, 0};
+        dmasim_bus_txn rd = unit_txn(d, c, 0);
+        dmasim_bus_txn wr = unit_txn(d, c, 1);
+        (void)n;
         int st = dmasim_bus_access(d->bus, d->master, &rd);
         dmasim_addr fail = rd.addr;
         if (!st) {
@@ -315,7 +335,7 @@ static void cont_event(dmasim_sim *sim, dmasim_event *ev, void *ctx)
 static void start_unit(dmasim_dmac *d)
 {
     channel *c = &d->ch[d->cur];
-    d->txn = (dmasim_bus_txn){c->next_src, c->x.item_size, 0, d->data, 0, 0};
+    d->txn = unit_txn(d, c, 0);
     d->txn_is_write = 0;
     dmasim_bus_transfer(d->bus, d->master, &d->txn);
 }
@@ -325,7 +345,7 @@ static void dmac_done(void *ctx, dmasim_bus_txn *txn, dmasim_time t)
     dmasim_dmac *d = ctx;
     channel *c = &d->ch[d->cur];
     if (!txn->status && !d->txn_is_write) {
-        d->txn = (dmasim_bus_txn){c->next_dst, c->x.item_size, 1, d->data, 0, 0};
+        d->txn = unit_txn(d, c, 1);
         d->txn_is_write = 1;
         dmasim_bus_transfer(d->bus, d->master, &d->txn);
         return;
@@ -354,7 +374,9 @@ static void dmac_granted(void *ctx, dmasim_time t)
         d->state = ST_IDLE;
         return;
     }
-    if (dmasim_sim_reference(d->sim))
+    /* Snoop channels change the CPU's cache at each write's data time, so their units run one
+     * transaction per event on both paths (no batching ahead of time). */
+    if (dmasim_sim_reference(d->sim) || d->ch[d->cur].x.coherence != DMASIM_COHERENCE_NONE)
         start_unit(d);
     else
         run_batch(d);
@@ -379,6 +401,7 @@ static void start_event(dmasim_sim *sim, dmasim_event *ev, void *ctx)
     t.mode = (dmasim_dma_mode)((c->reg_ctrl >> DMASIM_DMAC_CTRL_MODE_SHIFT) & 3);
     t.irq_enable = (c->reg_ctrl & DMASIM_DMAC_CTRL_IRQ_EN) != 0;
     t.item_size = 1u << ((c->reg_ctrl >> DMASIM_DMAC_CTRL_SIZE_SHIFT) & 0xF);
+    t.coherence = (dmasim_dma_coherence)((c->reg_ctrl >> DMASIM_DMAC_CTRL_COHERENCE_SHIFT) & 3);
     if (dmasim_dmac_channel_start(d, ch, &t)) {
         /* bad programming (count 0, mode 3, item too large): the channel reports an error */
         c->x = t;

@@ -100,6 +100,7 @@ typedef struct dmasim__line_op {
     uint8_t *fill_data;     /* where its bytes go (NULL when the cache holds no data) */
     int writeback;          /* a dirty victim must be written first */
     dmasim_addr wb_addr;    /* victim's line address */
+    uint32_t slot;          /* where the line goes */
 } dmasim__line_op;
 
 typedef struct dmasim__cache_result {
@@ -109,7 +110,34 @@ typedef struct dmasim__cache_result {
     dmasim__line_op op[2];
     uint8_t *line_data[2];  /* the touched lines' bytes (valid once filled); NULL without data */
     dmasim_addr line_addr[2];
+    uint32_t slot[2];       /* the touched lines' slots (for the stale-read check) */
 } dmasim__cache_result;
+
+/* A transaction of another master, as a snooping cache sees it (at its data time). */
+typedef struct dmasim__snoop {
+    dmasim_addr addr;
+    uint32_t len;
+    int is_write;
+    int coherent;           /* 0: non-coherent (bookkeeping only), 1: snoop */
+    int update;             /* coherent write: update the cached copy instead of invalidating */
+    uint8_t *data;          /* the transaction's bytes (NULL: timing only) */
+    int master;
+    uint32_t tag;           /* the master's channel */
+    dmasim_time time;
+} dmasim__snoop;
+void dmasim__cache_observe(dmasim_cache *c, const dmasim__snoop *sn);
+/* Deferred stale-read check of a CPU read that hit slot (filled at fill_time) at time t. */
+int dmasim__cache_check_read(dmasim_cache *c, uint32_t slot, dmasim_time fill_time, dmasim_addr addr,
+                             uint32_t size, dmasim_time t, uint64_t op_id);
+dmasim_time dmasim__cache_fill_time(const dmasim_cache *c, uint32_t slot);
+/* Clean / invalidate / flush the line holding addr; returns 1 if a write-back is needed
+ * (its bytes copied into wb_buf when the cache holds data). */
+int dmasim__cache_maintain(dmasim_cache *c, dmasim_addr addr, dmasim_cache_op op, uint8_t *wb_buf);
+/* A fill completed at time t: the line in slot holds memory's bytes as of t (fresh metadata;
+ * re-validated if another master's coherent write invalidated it while the fill was pending). */
+void dmasim__cache_fill_done(dmasim_cache *c, dmasim_addr line_addr, uint32_t slot, dmasim_time t);
+/* The owner's time and current operation, for metadata and reports. */
+void dmasim__cache_set_time(dmasim_cache *c, dmasim_time t, uint64_t op_id);
 
 /* Access with full detail for the CPU. Victim data to write back is copied into wb_buf
  * (2 * line bytes) when the cache holds data. Returns 1 on a miss, 0 on a hit. */

@@ -184,7 +184,7 @@ static dmasim_bus_txn *tn_txn(tenure *tn, dmasim_addr addr, uint32_t len, int is
         for (uint32_t i = 0; i < len; i++)
             b[i] = (uint8_t)(0xA0 + i);
     dmasim_bus_txn *t = &tn->txn[k];
-    *t = (dmasim_bus_txn){addr, len, (uint8_t)is_write, b, 0, 0};
+    *t = (dmasim_bus_txn){.addr = addr, .len = len, .is_write = (uint8_t)is_write, .data = b};
     return t;
 }
 
@@ -587,6 +587,32 @@ START_TEST(test_overlapping_map_is_eoverlap_naming_both)
 }
 END_TEST
 
+/* Rule (bus.h): at most DMASIM_BUS_MAX_MASTERS masters on one bus; one more is DMASIM_ERANGE.
+ * Indices are given in the order masters are added. */
+START_TEST(test_more_than_max_masters_is_erange)
+{
+    dmasim_sim *sim = tu_sim(0);
+    dmasim_bus *bus = tu_bus(sim);
+    for (int i = 0; i < DMASIM_BUS_MAX_MASTERS; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "m%d", i);
+        ck_assert_int_eq(dmasim_bus_add_master(bus, name, 0, &tm_ops, NULL), i);
+    }
+    ck_assert_int_eq(dmasim_bus_master_count(bus), DMASIM_BUS_MAX_MASTERS);
+    ck_assert_int_eq(dmasim_bus_add_master(bus, "one_more", 0, &tm_ops, NULL), DMASIM_ERANGE);
+    ck_assert_str_ne(dmasim_sim_errmsg(sim), "");
+    ck_assert_int_eq(dmasim_bus_master_count(bus), DMASIM_BUS_MAX_MASTERS);
+    ck_assert_str_eq(dmasim_bus_master_name(bus, 5), "m5");
+    ck_assert_ptr_null(dmasim_bus_master_name(bus, DMASIM_BUS_MAX_MASTERS));
+    /* a master without a granted() callback is refused */
+    static const dmasim_bus_master_ops no_granted = {1, NULL, NULL, NULL, NULL};
+    dmasim_sim *sim2 = tu_sim(0);
+    ck_assert_int_eq(dmasim_bus_add_master(tu_bus(sim2), "x", 0, &no_granted, NULL), DMASIM_EINVAL);
+    dmasim_sim_destroy(sim2);
+    dmasim_sim_destroy(sim);
+}
+END_TEST
+
 /* ---- statistics -------------------------------------------------------------------------- */
 
 /* Rule: per-master statistics for a hand-computed scenario (P = 10 ns, 8-byte bus, 1
@@ -850,6 +876,7 @@ static Suite *bus_suite(void)
     tcase_add_loop_test(tc, test_per_master_statistics_hand_computed, 0, 2);
     tcase_add_loop_test(tc, test_wait_before_first_edge_is_the_requesters_own, 0, 2);
     tcase_add_test(tc, test_overlapping_map_is_eoverlap_naming_both);
+    tcase_add_test(tc, test_more_than_max_masters_is_erange);
     tcase_add_test(tc, test_fast_and_reference_paths_identical_on_random_scenarios);
     suite_add_tcase(s, tc);
     return s;

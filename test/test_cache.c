@@ -540,10 +540,8 @@ static void temp_path(char *buf, size_t n, const char *suffix)
  * counting Valgrind's "==" lines and blank lines, which are skipped) in the message; through
  * the CPU the simulation stops with DMASIM_EFORMAT and the same message (cpu.h).
  *
- * KNOWN FAILURE in src/ at the time of writing (kept asserting the correct behaviour): on the
- * CPU path the message is empty. src/cpu.c advance() re-reports the reader's error with
- * dmasim__fatal(c->sim, err, "%s", dmasim_sim_errmsg(c->sim)), i.e. vsnprintf from sim->errmsg
- * into sim->errmsg itself (overlapping buffers, undefined behaviour; glibc leaves ""). */
+ * Regression (fixed in e5caf6f): on the CPU path the message used to be empty (cpu.c advance()
+ * formatted sim->errmsg into itself). */
 START_TEST(test_malformed_trace_line_is_eformat_with_file_and_line)
 {
     static const char *bad[] = {
@@ -638,10 +636,7 @@ START_TEST(test_trace_reader_accepts_crlf_and_missing_final_newline)
 END_TEST
 
 /* Rule: a truncated gzip trace (the first half of sha1sum.lackey.gz) stops the simulation with
- * DMASIM_EFORMAT and "file:line" in the message, after replaying what it could.
- *
- * KNOWN FAILURE in src/ at the time of writing: the message is empty, for the same reason as in
- * test_malformed_trace_line_is_eformat_with_file_and_line (src/cpu.c advance()). */
+ * DMASIM_EFORMAT and "file:line" in the message, after replaying what it could. */
 START_TEST(test_truncated_gzip_trace_is_eformat)
 {
     char src[512];

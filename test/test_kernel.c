@@ -622,13 +622,9 @@ END_TEST
  * object: its statistics can be brought up to date and read (a runner printing what it has
  * after a failed build), and it can be destroyed.
  *
- * KNOWN FAILURE in src/ at the time of writing (kept asserting the correct behaviour):
- * src/bus.c dmasim_bus_add_master appends the new master (bus->nmasters++) before checking
- * that its snap / wait_by / wait_by_cycles / name allocations succeeded, and returns
- * DMASIM_ENOMEM with the half-built master in the bus; bus_stats_update() then dereferences
- * its NULL wait_by_cycles / wait_by arrays: SIGSEGV in dmasim_sim_stats_update() (also reached
- * through dmasim_sim_stat_u64/double) after e.g. dmasim_cpu_create failed in its
- * dmasim_bus_add_master. */
+ * Regression (fixed in e5caf6f): dmasim_bus_add_master used to append the new master before
+ * checking its allocations and return DMASIM_ENOMEM with a half-built master in the bus;
+ * bus_stats_update() then dereferenced its NULL arrays (SIGSEGV in dmasim_sim_stats_update). */
 START_TEST(test_out_of_memory_while_building_leaves_statistics_readable)
 {
     oom probe = {0};
@@ -664,13 +660,9 @@ END_TEST
  * anywhere in that regrowth still leaves sizes consistent, DMASIM_ENOMEM returned, nothing
  * leaked after destroy.
  *
- * KNOWN FAILURE in src/ at the time of writing (kept asserting the correct behaviour):
- * src/bus.c dmasim_bus_add_master grows bus->masters first (masters_cap 8 -> 16) and then each
- * existing master's snap / wait_by / wait_by_cycles arrays; when one of those regrowths fails it
- * returns DMASIM_ENOMEM with masters_cap already 16 but the remaining arrays still 8 long.
- * bus_destroy frees them as masters_cap * 8 bytes: the wrong osize (24 frees when the first
- * regrowth fails, allocation 212 here). The same arrays are then too short for the masters a
- * retry would add: dmasim_bus_request writes m->snap[i] for every master i (heap overflow). */
+ * Regression (fixed in e5caf6f): the per-master arrays used to be regrown when the ninth master
+ * was added; a failed regrowth left arrays shorter than the size bus_destroy freed them with
+ * (wrong osize) and than dmasim_bus_request indexed after a retry (heap overflow). */
 START_TEST(test_out_of_memory_adding_many_masters_keeps_block_sizes)
 {
     for (size_t n = 0;; n++) {
@@ -803,12 +795,10 @@ static void run_small_system(size_t fail_at, int dummies, int dst_resident, run_
  * DMASIM_ENOMEM from the call (or from dmasim_sim_run); if every call said 0, the copy and the
  * script are complete and right (no silently lost event); destroy frees everything.
  *
- * KNOWN FAILURE in src/ at the time of writing (kept asserting the correct behaviour): every
- * dmasim_event_schedule call in src/bus.c, src/cpu.c and src/dmac.c ignores its result, so an
- * event that cannot be inserted is lost: e.g. with 7 idle events pending, the heap growth fails
- * in cpu.c request_at() (dmasim_cpu_run_script -> start_workload -> advance -> do_access ->
- * request_at); dmasim_cpu_run_script returns 0, the CPU never issues its access and
- * dmasim_sim_run returns 0 with the script unfinished. */
+ * Regression (fixed in e5caf6f): the components ignore dmasim_event_schedule's result, and a
+ * failed heap growth used to lose the event silently (with 7 idle events pending, the CPU's bus
+ * request from dmasim_cpu_run_script: the script never finished and the run returned 0); the
+ * kernel now makes it fatal (DMASIM_ENOMEM). */
 START_TEST(test_out_of_memory_in_event_heap_while_running_is_reported)
 {
     int dummies = _i;
@@ -833,11 +823,8 @@ END_TEST
  * not a simulated event; the run must return DMASIM_ENOMEM rather than carry on as if the
  * hardware had answered a bus error.
  *
- * KNOWN FAILURE in src/ at the time of writing (kept asserting the correct behaviour): src/sram.c
- * sram_write returns dmasim_mem_write's DMASIM_ENOMEM, src/bus.c dmasim_bus_access (and
- * beat_end on the reference path) turns any slave error into DMASIM_EBUSERR, the DMA channel
- * stops with ERR (EBUSERR) and dmasim_sim_run returns 0; only dmasim_sim_errmsg says
- * "out of memory for simulated page at 0x8000". */
+ * Regression (fixed in e5caf6f): the SRAM's ENOMEM used to become a simulated bus error (the
+ * channel stopped with ERR = DMASIM_EBUSERR and dmasim_sim_run returned 0). */
 START_TEST(test_out_of_memory_in_simulated_page_while_running_is_reported)
 {
     run_result clean;

@@ -77,6 +77,28 @@ typedef struct dmasim_bus_slave_ops {
                             dmasim_time t, int commit);
 } dmasim_bus_slave_ops;
 
+/* Version 2: a slave whose wait states are only known once its bytes have moved, such as a proxy
+ * for another simulator (the SystemC wrapper forwards to a TLM-2.0 socket and learns the wait
+ * states from the delay the target annotates). Fill `v1` with v1.version = 2 and pass &ops.v1 to
+ * dmasim_bus_map(). For timed transactions the bus then calls transport() instead of
+ * wait_states(commit != 0) and read/write; read/write keep serving the debug accesses
+ * (dmasim_bus_debug_read/write) and wait_states(commit == 0) the predictions
+ * (dmasim_bus_predict_cycles). A version-1 table is used exactly as before. */
+typedef struct dmasim_bus_slave_ops2 {
+    dmasim_bus_slave_ops v1;
+    /* Move `len` bytes at addr (buf NULL: a timing-only transaction, no bytes move) and store in
+     * *wait_states the total wait states (bus cycles) of its `beats` beats of `beat_bytes` bytes,
+     * the first of which starts at time t (ps, a bus edge: the end of the address phase). Called
+     * once per timed transaction, with all its bytes, on both paths: the fast path when it times
+     * the transaction; the reference path when its first beat starts, that beat then lasting
+     * 1 + *wait_states cycles and the others 1 cycle each (same total, same end). The bytes move
+     * during the call (not when the last beat ends). During the call dmasim_bus_data_time() is
+     * t. Return 0, or a negative code: the transaction then completes with DMASIM_EBUSERR, its
+     * cycles still counting *wait_states. */
+    int (*transport)(void *ctx, dmasim_addr addr, void *buf, uint32_t len, int is_write, uint32_t beats,
+                     uint32_t beat_bytes, dmasim_time t, uint64_t *wait_states);
+} dmasim_bus_slave_ops2;
+
 enum { DMASIM_SLAVE_CACHEABLE = 1 }; /* flag: memory that the CPU may cache */
 
 /* Map a slave at [base, base + size). name is used in messages. Returns 0, DMASIM_EINVAL
@@ -94,6 +116,8 @@ typedef struct dmasim_bus_txn {
     uint32_t len;      /* bytes, >= 1 */
     uint8_t is_write;
     void *data;        /* read: filled; write: taken; NULL: timing only, no bytes move */
+    uint8_t coherent;  /* DMASIM_TXN_NONCOHERENT (default), _SNOOP or _SNOOP_UPDATE (see snoopers) */
+    uint32_t tag;      /* the master's own label (a DMA channel number), shown to snoopers */
     /* results */
     int status;        /* 0, DMASIM_EUNMAPPED or DMASIM_EBUSERR */
     uint64_t cycles;   /* bus cycles taken (address phase + beats + wait states) */
@@ -136,6 +160,32 @@ DMASIM_API int dmasim_bus_release(dmasim_bus *bus, int master, unsigned flags);
  * Returns 0 or DMASIM_ESTATE (not the owner, or a transaction is in flight). */
 DMASIM_API int dmasim_bus_transfer(dmasim_bus *bus, int master, dmasim_bus_txn *txn);
 
+enum { DMASIM_TXN_NONCOHERENT = 0, DMASIM_TXN_SNOOP = 1, DMASIM_TXN_SNOOP_UPDATE = 2 };
+
+/* ---- Snoopers (a cache watching the bus) -------------------------------------------------- */
+
+typedef struct dmasim_bus_snooper_ops {
+    int version; /* 1 */
+    /* Every transaction of a master other than the snooper's owner, at its data time t (after
+     * its bytes moved). For a coherent read the snooper may overwrite txn->data with newer bytes
+     * it holds; for a coherent write it invalidates or updates its copies. */
+    void (*observe)(void *ctx, int master, dmasim_bus_txn *txn, dmasim_time t);
+} dmasim_bus_snooper_ops;
+
+/* Add a snooper belonging to master `owner` (its own transactions are not shown to it). A
+ * coherent transaction of another master costs `snoop_cycles` extra bus cycles (the snoop
+ * response, added to its address phase) per snooper. Returns 0, DMASIM_EINVAL or ENOMEM. */
+DMASIM_API int dmasim_bus_add_snooper(dmasim_bus *bus, int owner, uint32_t snoop_cycles,
+                                      const dmasim_bus_snooper_ops *ops, void *ctx);
+
+/* Extra bus cycles a coherent transaction of `master` costs (sum over the other snoopers). */
+DMASIM_API uint64_t dmasim_bus_snoop_cycles(const dmasim_bus *bus, int master);
+
+/* Masters that issue coherent (snoop) transactions say so while they do (counted per call);
+ * a snooper whose owner runs ahead of simulated time must not while any is active. */
+DMASIM_API void dmasim_bus_coherent_traffic(dmasim_bus *bus, int delta);
+DMASIM_API int dmasim_bus_coherent_active(const dmasim_bus *bus);
+
 /* Fast path only (DMASIM_ESTATE on the reference path): run a transaction at the owner's
  * cursor at once, move its bytes, advance the cursor by its cycles. Returns 0 or the
  * transaction's status (negative). */
@@ -166,7 +216,7 @@ DMASIM_API dmasim_time dmasim_bus_grant_edge(const dmasim_bus *bus);
 /* For slaves, inside their read/write callback: the time (ps) at which the data of the
  * transaction being performed is transferred (the end of its beat). A register whose write
  * has a side effect (starting a DMA channel) schedules that effect at this time, so both paths
- * agree. */
+ * agree. Inside a debug access (dmasim_bus_debug_read/write, which takes no time) it is now. */
 DMASIM_API dmasim_time dmasim_bus_data_time(const dmasim_bus *bus);
 
 /* Bus cycles a transaction would take if it started at time t, without side effects (status

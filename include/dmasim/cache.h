@@ -10,7 +10,17 @@
  * The cache holds real bytes when the CPU gives it data (scripted loads/stores) and holds
  * tags only for timing-only accesses (trace replay). It does not talk to the bus itself: each
  * miss reports which line to fill and which dirty victim to write back, and the CPU does the
- * bus transactions. Coherence with DMA: none (DMA does not see or change the cache).
+ * bus transactions.
+ *
+ * Coherence with other masters (docs/coherence.md). The cache watches every other master's
+ * transaction on the bus (a snooper). A non-coherent transaction changes nothing in the cache,
+ * but the cache keeps account: a write marks the bytes of any cached line it covers as written
+ * behind the cache's back; a CPU read that later returns marked bytes is a *stale read*; a
+ * write-back of a marked line is a *lost DMA write* (it overwrites the master's bytes); a
+ * non-coherent read of memory the CPU holds dirty is a *stale device read*. A coherent (snoop)
+ * transaction is served as hardware-coherent systems do: a read gets the CPU's dirty bytes, a
+ * write invalidates the cached copy (merging the CPU's other dirty bytes to memory) or, in update
+ * mode, updates it. Each problem is counted and the first ones kept as reports.
  */
 #ifndef DMASIM_CACHE_H
 #define DMASIM_CACHE_H
@@ -54,6 +64,42 @@ typedef struct dmasim_cache_stats {
 } dmasim_cache_stats;
 
 DMASIM_API void dmasim_cache_get_stats(const dmasim_cache *c, dmasim_cache_stats *out);
+
+/* Cache maintenance operations (per line), as the Linux streaming DMA API issues them. */
+typedef enum dmasim_cache_op {
+    DMASIM_CACHE_CLEAN = 0,      /* write back if dirty, keep the line */
+    DMASIM_CACHE_INVALIDATE = 1, /* drop the line (a dirty line's stores are lost) */
+    DMASIM_CACHE_FLUSH = 2       /* clean, then invalidate */
+} dmasim_cache_op;
+
+typedef enum dmasim_stale_kind {
+    DMASIM_STALE_READ = 0,        /* CPU read returned bytes older than memory's */
+    DMASIM_STALE_DEVICE_READ = 1, /* another master read memory while the CPU held newer bytes */
+    DMASIM_LOST_DMA_WRITE = 2     /* a CPU write-back overwrote bytes another master wrote */
+} dmasim_stale_kind;
+
+typedef struct dmasim_stale_report {
+    dmasim_stale_kind kind;
+    dmasim_time time;     /* ps: the CPU read, the device read, or the write-back */
+    dmasim_addr addr;     /* first byte concerned (line address for lost writes) */
+    int master;           /* bus master index of the other party (the DMA writer or reader) */
+    uint32_t channel;     /* that master's channel (its transaction tag) */
+    uint64_t cpu_op;      /* the CPU operation: trace file line (1-based) or script op index (0-based) */
+} dmasim_stale_report;
+
+typedef struct dmasim_cache_coherence_stats {
+    uint64_t stale_reads, stale_device_reads, lost_dma_writes;
+    uint64_t snoops, snoop_hits, snoop_invalidations, snoop_updates, snoop_dirty_supplies;
+    uint64_t maintenance_lines, maintenance_writebacks, discarded_dirty_lines;
+} dmasim_cache_coherence_stats;
+
+DMASIM_API void dmasim_cache_get_coherence_stats(const dmasim_cache *c, dmasim_cache_coherence_stats *out);
+
+/* Keep at most n reports (default 16; all problems are counted regardless). Returns 0 or ENOMEM. */
+DMASIM_API int dmasim_cache_set_max_reports(dmasim_cache *c, size_t n);
+/* The kept reports, in the order they were found (time order per kind). */
+DMASIM_API size_t dmasim_cache_stale_report_count(const dmasim_cache *c);
+DMASIM_API const dmasim_stale_report *dmasim_cache_stale_report_at(const dmasim_cache *c, size_t i);
 DMASIM_API uint32_t dmasim_cache_line_size(const dmasim_cache *c);
 
 #ifdef __cplusplus

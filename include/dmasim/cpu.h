@@ -34,6 +34,10 @@ typedef struct dmasim_cpu_config {
     unsigned bus_priority;   /* default 1 (below a DMAC at 0) */
     int dcache_enabled;      /* default 1; 0: every access is an uncached bus access */
     dmasim_cache_config dcache;
+    uint32_t snoop_cycles;   /* bus cycles a coherent (snoop) transaction of another master costs
+                                for the D1's snoop response, 0..1024; default 2 */
+    uint32_t maintenance_cycles; /* CPU cycles per line of a clean/invalidate/flush, 0..1000; default 2 */
+    uint32_t max_stale_reports;  /* coherence problems kept as reports (all are counted); default 16 */
 } dmasim_cpu_config;
 
 DMASIM_API void dmasim_cpu_config_init(dmasim_cpu_config *cfg);
@@ -67,10 +71,33 @@ typedef enum dmasim_cpu_op_kind {
     DMASIM_OP_DMA_START = 3, /* program channel `channel` of the DMAC at a = register base:
                                 src = b, dst = c, count = d items of item_size bytes, mode;
                                 six 32-bit register writes, the last one starts it */
-    DMASIM_OP_DMA_WAIT = 4   /* wait for the DMAC interrupt line (set with
+    DMASIM_OP_DMA_WAIT = 4,  /* wait for the DMAC interrupt line (set with
                                 dmasim_cpu_set_irq), then read the channel's STATUS register
-                                at a = register base and write it back to clear TC */
+                                at a = register base and write it back to clear TC. The line is
+                                shared: with several channels, wait in completion order */
+    /* Cache maintenance of [a, a + b): a and b must be multiples of the line size and b > 0
+     * (the Linux DMA API requires cache-line-aligned buffers for non-coherent DMA). Each line
+     * costs maintenance_cycles; a dirty line cleaned is written back over the bus. */
+    DMASIM_OP_CACHE_CLEAN = 5,
+    DMASIM_OP_CACHE_INVALIDATE = 6,
+    DMASIM_OP_CACHE_FLUSH = 7,
+    /* The Linux streaming DMA API on [a, a + b) for direction c (dmasim_dma_dir), as arm64
+     * implements it: map and sync_for_device clean (TO_DEVICE, BIDIRECTIONAL) or invalidate
+     * (FROM_DEVICE); unmap and sync_for_cpu invalidate unless TO_DEVICE (then nothing). */
+    DMASIM_OP_DMA_MAP = 8,
+    DMASIM_OP_DMA_UNMAP = 9,
+    DMASIM_OP_DMA_SYNC_FOR_CPU = 10,
+    DMASIM_OP_DMA_SYNC_FOR_DEVICE = 11,
+    /* Read b bytes from a (loads of 8 bytes, or fewer at the end); the bytes loaded are appended
+     * to the CPU's capture buffer (dmasim_cpu_captured) so tests see what the CPU saw. */
+    DMASIM_OP_READ_BUFFER = 12
 } dmasim_cpu_op_kind;
+
+typedef enum dmasim_dma_dir {
+    DMASIM_DMA_TO_DEVICE = 0,
+    DMASIM_DMA_FROM_DEVICE = 1,
+    DMASIM_DMA_BIDIRECTIONAL = 2
+} dmasim_dma_dir;
 
 typedef struct dmasim_cpu_op {
     dmasim_cpu_op_kind kind;
@@ -78,6 +105,7 @@ typedef struct dmasim_cpu_op {
     uint32_t channel;
     uint32_t item_size;
     uint32_t mode;       /* dmasim_dma_mode */
+    uint32_t coherence;  /* DMA_START: dmasim_dma_coherence */
 } dmasim_cpu_op;
 
 /* Copy a script of n operations and start it now. Returns 0, DMASIM_EINVAL (detail names the
@@ -95,6 +123,14 @@ typedef struct dmasim_synthetic_config {
 
 DMASIM_API void dmasim_synthetic_config_init(dmasim_synthetic_config *cfg);
 DMASIM_API int dmasim_cpu_run_synthetic(dmasim_cpu *cpu, const dmasim_synthetic_config *cfg);
+
+/* Make [base, base + size) uncached for this CPU (the dma_alloc_coherent way): scripted and
+ * synthetic accesses there bypass the D1 and go to the bus. Returns 0, EINVAL (size 0, overlap
+ * with another uncached range) or ENOMEM. */
+DMASIM_API int dmasim_cpu_add_uncached(dmasim_cpu *cpu, dmasim_addr base, uint64_t size);
+
+/* Bytes loaded by READ_BUFFER operations so far, in order (*len set; NULL if none). */
+DMASIM_API const uint8_t *dmasim_cpu_captured(const dmasim_cpu *cpu, size_t *len);
 
 /* The interrupt line DMA_WAIT waits on (level, active high). */
 DMASIM_API int dmasim_cpu_set_irq(dmasim_cpu *cpu, dmasim_signal *irq);

@@ -19,7 +19,8 @@
  * Register file (memory mapped at reg_base, 32-bit registers, 0x20 bytes per channel; writes of
  * other sizes are bus errors; docs/dmac.md has the full map):
  *   +0x00 SRC_LO  +0x04 SRC_HI  +0x08 DST_LO  +0x0C DST_HI  +0x10 COUNT (items)
- *   +0x14 CTRL: bit 0 START (write 1 starts), bits 2:1 MODE, bit 3 IRQ_EN, bits 7:4 log2(item)
+ *   +0x14 CTRL: bit 0 START (write 1 starts), bits 2:1 MODE, bit 3 IRQ_EN, bits 7:4 log2(item),
+ *         bits 9:8 COHERENCE (0 none, 1 snoop, 2 snoop-update)
  *   +0x18 STATUS: bit 0 BUSY (read only), bit 1 TC (write 1 to clear), bit 2 ERR (write 1 to clear)
  */
 #ifndef DMASIM_DMAC_H
@@ -53,6 +54,7 @@ enum {
     DMASIM_DMAC_CTRL_MODE_SHIFT = 1,
     DMASIM_DMAC_CTRL_IRQ_EN = 1u << 3,
     DMASIM_DMAC_CTRL_SIZE_SHIFT = 4,
+    DMASIM_DMAC_CTRL_COHERENCE_SHIFT = 8,
     DMASIM_DMAC_STATUS_BUSY = 1u << 0,
     DMASIM_DMAC_STATUS_TC = 1u << 1,
     DMASIM_DMAC_STATUS_ERR = 1u << 2
@@ -73,6 +75,17 @@ DMASIM_API void dmasim_dmac_config_init(dmasim_dmac_config *cfg);
  * DMASIM_EINVAL/ERANGE/EOVERLAP (detail in errmsg) or DMASIM_ENOMEM. */
 DMASIM_API int dmasim_dmac_create(dmasim_bus *bus, const dmasim_dmac_config *cfg, dmasim_dmac **out);
 
+/* Coherence of a channel's transactions with the CPU's cache (docs/coherence.md):
+ * NONE: memory only, the cache is not told (stale data is detected and reported);
+ * SNOOP: hardware-coherent, writes invalidate the CPU's copies, reads get its dirty bytes;
+ * SNOOP_UPDATE: as SNOOP, but writes update the CPU's copies. Snoops cost the cache's
+ * snoop cycles per transaction (bus clock). */
+typedef enum dmasim_dma_coherence {
+    DMASIM_COHERENCE_NONE = 0,
+    DMASIM_COHERENCE_SNOOP = 1,
+    DMASIM_COHERENCE_SNOOP_UPDATE = 2
+} dmasim_dma_coherence;
+
 typedef struct dmasim_dma_transfer {
     dmasim_addr src;      /* first source byte */
     dmasim_addr dst;      /* first destination byte */
@@ -80,6 +93,7 @@ typedef struct dmasim_dma_transfer {
     uint32_t item_size;   /* bytes per item: 1, 2, 4, 8, 16, 32 or 64; default 4 */
     dmasim_dma_mode mode; /* default DMASIM_DMA_BURST */
     int irq_enable;       /* raise the interrupt at terminal count; default 1 */
+    dmasim_dma_coherence coherence; /* default DMASIM_COHERENCE_NONE */
 } dmasim_dma_transfer;
 
 DMASIM_API void dmasim_dma_transfer_init(dmasim_dma_transfer *t);
