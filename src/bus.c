@@ -82,6 +82,7 @@ struct dmasim_bus {
         uint32_t cycles;
         const dmasim_bus_snooper_ops *ops;
         void *ctx;
+        const dmasim__snoop_filter *filter;
     } *snoopers;
     size_t nsnoopers, snoopers_cap;
     int coherent_traffic;
@@ -728,9 +729,22 @@ static void data_txn(dmasim_bus *bus, slave *s, dmasim_bus_txn *txn, dmasim_time
         txn->status = DMASIM_EBUSERR;
     if (!s || txn->status)
         return;
-    for (size_t i = 0; i < bus->nsnoopers; i++)
-        if (bus->snoopers[i].owner != bus->owner)
-            bus->snoopers[i].ops->observe(bus->snoopers[i].ctx, bus->owner, txn, end);
+    for (size_t i = 0; i < bus->nsnoopers; i++) {
+        const struct snooper *sn = &bus->snoopers[i];
+        if (sn->owner == bus->owner ||
+            (!txn->coherent && sn->filter && dmasim__snoop_filter_hit(sn->filter, txn->addr, txn->len)))
+            continue;
+        sn->ops->observe(sn->ctx, bus->owner, txn, end);
+    }
+}
+
+void dmasim__bus_snooper_filter(dmasim_bus *bus, int owner, const dmasim__snoop_filter *f)
+{
+    for (size_t i = bus->nsnoopers; i-- > 0;)
+        if (bus->snoopers[i].owner == owner) {
+            bus->snoopers[i].filter = f;
+            return;
+        }
 }
 
 int dmasim_bus_add_snooper(dmasim_bus *bus, int owner, uint32_t snoop_cycles, const dmasim_bus_snooper_ops *ops,
@@ -742,7 +756,7 @@ int dmasim_bus_add_snooper(dmasim_bus *bus, int owner, uint32_t snoop_cycles, co
     if (dmasim__grow(bus->sim, (void **)&bus->snoopers, &bus->snoopers_cap, bus->nsnoopers + 1,
                      sizeof *bus->snoopers))
         return DMASIM_ENOMEM;
-    bus->snoopers[bus->nsnoopers++] = (struct snooper){owner, snoop_cycles, ops, ctx};
+    bus->snoopers[bus->nsnoopers++] = (struct snooper){owner, snoop_cycles, ops, ctx, NULL};
     return 0;
 }
 

@@ -39,6 +39,9 @@ struct dmasim_cache {
     dmasim_cache_coherence_stats cs;
     dmasim_stale_report *reports;
     size_t nreports, max_reports;
+    /* Snoop filter: blocks found absent, valid while no line has been installed since (gen).
+     * A DMA stream touches each line several times, and the source and destination alternate. */
+    dmasim__snoop_filter f;
 };
 
 void dmasim_cache_config_init(dmasim_cache_config *cfg)
@@ -156,6 +159,8 @@ int dmasim__cache_create(dmasim_sim *sim, const char *name, const dmasim_cache_c
     c->set_mask = c->sets - 1;
     c->hit_cycles = cfg->hit_cycles;
     c->chunk_shift = c->line_shift > 6 ? c->line_shift - 6 : 0;
+    c->f.gen = 1;
+    c->f.line_shift = c->line_shift;
     c->max_reports = 16;
     c->name = dmasim__strdup(sim, name);
     c->w = dmasim__alloc(sim, (size_t)c->sets * c->ways * sizeof *c->w);
@@ -230,6 +235,7 @@ static inline way *ref_block(dmasim_cache *c, uint64_t block, int *miss, way *vi
     }
     way lru = set[n - 1];
     memmove(&set[1], &set[0], (n - 1) * sizeof *set);
+    c->f.gen++; /* a line is installed: forget the snoop filter's absent blocks */
     *victim = lru;
     set[0].tag = tag;
     set[0].slot = lru.slot;
@@ -339,6 +345,8 @@ static void drop_way(dmasim_cache *c, way *w)
     c->meta[old.slot].dirty_since = DMASIM_TIME_NEVER;
 }
 
+dmasim__snoop_filter *dmasim__cache_filter(dmasim_cache *c) { return &c->f; }
+
 void dmasim__cache_observe(dmasim_cache *c, const dmasim__snoop *sn)
 {
     dmasim_time saved = c->now;
@@ -347,9 +355,17 @@ void dmasim__cache_observe(dmasim_cache *c, const dmasim__snoop *sn)
         c->cs.snoops++;
     dmasim_addr end = sn->addr + sn->len;
     for (uint64_t b = sn->addr >> c->line_shift; b <= (end - 1) >> c->line_shift; b++) {
-        way *w = peek_block(c, b);
-        if (!w)
+        if ((b == c->f.absent_block[0] && c->f.absent_gen[0] == c->f.gen) ||
+            (b == c->f.absent_block[1] && c->f.absent_gen[1] == c->f.gen))
             continue;
+        way *w = peek_block(c, b);
+        if (!w) {
+            c->f.absent_block[1] = c->f.absent_block[0];
+            c->f.absent_gen[1] = c->f.absent_gen[0];
+            c->f.absent_block[0] = b;
+            c->f.absent_gen[0] = c->f.gen;
+            continue;
+        }
         dmasim_addr base = b << c->line_shift;
         dmasim_addr lo = sn->addr > base ? sn->addr : base;
         dmasim_addr hi = end < base + c->line ? end : base + c->line;
@@ -454,6 +470,7 @@ void dmasim__cache_fill_done(dmasim_cache *c, dmasim_addr line_addr, uint32_t sl
         if (set[i].slot != slot)
             continue;
         if (set[i].tag != block + 1) { /* dropped by a snoop meanwhile: it is valid again */
+            c->f.gen++;
             set[i].tag = block + 1;
             set[i].dirty = 0;
         }

@@ -482,8 +482,9 @@ static void finish(dmasim_cpu *c)
 {
     c->state = S_DONE;
     c->end_time = c->t;
-    if (c->nreads) /* the last window's reads, once simulated time has reached its end */
-        dmasim_event_schedule(c->sim, &c->check_ev, c->t, DMASIM_PRIO_DEFAULT);
+    /* The simulation reaches the workload's end (its last compute cycles count), where the last
+     * window's reads are judged. */
+    dmasim_event_schedule(c->sim, &c->check_ev, c->t, DMASIM_PRIO_DEFAULT);
     c->cycles = (c->end_time - c->start_time) / c->period;
     if (c->trace) {
         dmasim__trace_close(c->trace);
@@ -800,6 +801,7 @@ int dmasim_cpu_create(dmasim_bus *bus, const dmasim_cpu_config *cfg, dmasim_cpu 
             return err;
         if ((err = dmasim_bus_add_snooper(bus, m, cfg->snoop_cycles, &cpu_snooper_ops, c)) != 0)
             return err;
+        dmasim__bus_snooper_filter(bus, m, dmasim__cache_filter(c->cache));
     }
     *out = c;
     return 0;

@@ -126,6 +126,7 @@ typedef struct dmasim__snoop {
     dmasim_time time;
 } dmasim__snoop;
 void dmasim__cache_observe(dmasim_cache *c, const dmasim__snoop *sn);
+
 /* Deferred stale-read check of a CPU read that hit slot (filled at fill_time) at time t. */
 int dmasim__cache_check_read(dmasim_cache *c, uint32_t slot, dmasim_time fill_time, dmasim_addr addr,
                              uint32_t size, dmasim_time t, uint64_t op_id);
@@ -165,3 +166,23 @@ void dmasim__trace_close(dmasim__trace *t);
 
 /* ---- bus internals ---- */
 dmasim_time dmasim__bus_arb_ps(const dmasim_bus *bus); /* arbitration_cycles in ps */
+
+/* A snooper's filter of blocks it certainly does not hold (valid while gen is unchanged), read
+ * by the bus before it calls observe() for a non-coherent transaction. */
+typedef struct dmasim__snoop_filter {
+    unsigned line_shift;
+    uint64_t gen;
+    uint64_t absent_block[2], absent_gen[2];
+} dmasim__snoop_filter;
+
+static inline int dmasim__snoop_filter_hit(const dmasim__snoop_filter *f, dmasim_addr addr, uint32_t len)
+{
+    uint64_t b = addr >> f->line_shift;
+    if (b != (addr + len - 1) >> f->line_shift)
+        return 0;
+    return (b == f->absent_block[0] && f->absent_gen[0] == f->gen) ||
+           (b == f->absent_block[1] && f->absent_gen[1] == f->gen);
+}
+/* Attach a filter to the most recently added snooper of `owner`. */
+void dmasim__bus_snooper_filter(dmasim_bus *bus, int owner, const dmasim__snoop_filter *f);
+dmasim__snoop_filter *dmasim__cache_filter(dmasim_cache *c);
