@@ -71,8 +71,20 @@ static int build_cpu(cli_system *s)
     cfg.dcache.ways = c->dcache.ways;
     cfg.dcache.line = c->dcache.line;
     cfg.dcache.hit_cycles = c->dcache.hit_cycles;
+    cfg.snoop_cycles = c->snoop_cycles;
+    cfg.maintenance_cycles = c->maintenance_cycles;
+    cfg.max_stale_reports = c->max_stale_reports;
     rc = dmasim_cpu_create(s->bus, &cfg, &s->cpu);
-    return rc ? lib_error(s, "cpu", rc) : 0;
+    if (rc)
+        return lib_error(s, "cpu", rc);
+    for (unsigned i = 0; i < c->uncached_count; i++) {
+        char path[64];
+        snprintf(path, sizeof(path), "cpu.uncached.%u", i);
+        rc = dmasim_cpu_add_uncached(s->cpu, c->uncached[i].base, c->uncached[i].size);
+        if (rc)
+            return lib_error(s, path, rc);
+    }
+    return 0;
 }
 
 static int build_dmac(cli_system *s)

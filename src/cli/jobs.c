@@ -101,6 +101,7 @@ static void job_start(dmasim_sim *sim, dmasim_event *ev, void *ctx)
     t.count = j->count;
     t.item_size = j->item_size;
     t.mode = (dmasim_dma_mode)(j->mode == SCN_MODE_DEFAULT ? d->mode : j->mode);
+    t.coherence = (dmasim_dma_coherence)(j->coherence == SCN_MODE_DEFAULT ? d->coherence : j->coherence);
     rc = dmasim_dmac_channel_start(s->dmac, j->channel, &t);
     if (rc && !s->job_err) {
         s->job_err = rc;

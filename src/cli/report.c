@@ -38,6 +38,68 @@ static void summary_time(FILE *out, const cli_system *s)
             dmasim_bus_width(s->bus));
 }
 
+static const char *const stale_kind_names[] = {"stale read", "stale device read", "lost DMA write"};
+
+/* Coherence with the other masters: costs, and the problems found with their first reports. */
+static void summary_coherence(FILE *out, const cli_system *s, dmasim_cache *c)
+{
+    dmasim_cache_coherence_stats cs;
+    size_t i, n = dmasim_cache_stale_report_count(c);
+
+    dmasim_cache_get_coherence_stats(c, &cs);
+    if (cs.snoops || cs.maintenance_lines)
+        fprintf(out,
+                "  coherence %" PRIu64 " snoops (%" PRIu64 " hits, %" PRIu64 " invalidations, %" PRIu64
+                " updates), %" PRIu64 " maintenance lines (%" PRIu64 " written back, %" PRIu64 " dirty discarded)\n",
+                cs.snoops, cs.snoop_hits, cs.snoop_invalidations, cs.snoop_updates, cs.maintenance_lines,
+                cs.maintenance_writebacks, cs.discarded_dirty_lines);
+    fprintf(out, "  stale     %" PRIu64 " stale reads, %" PRIu64 " stale device reads, %" PRIu64 " lost DMA writes\n",
+            cs.stale_reads, cs.stale_device_reads, cs.lost_dma_writes);
+    for (i = 0; i < n; i++) {
+        const dmasim_stale_report *r = dmasim_cache_stale_report_at(c, i);
+        int trace = s->file->scn->cpu->workload && s->file->scn->cpu->workload->trace;
+        fprintf(out, "            %s at %" PRIu64 " ns: 0x%" PRIx64 ", %s ch%" PRIu32 ", CPU %s %" PRIu64 "\n",
+                stale_kind_names[r->kind], r->time / 1000, r->addr, dmasim_bus_master_name(s->bus, r->master),
+                r->channel, trace ? "trace line" : "op", r->cpu_op);
+    }
+}
+
+/* What each read_buffer op loaded, against memory at the end of the run: a driver reading a
+ * received packet must see exactly the bytes the device wrote. */
+static void summary_reads(FILE *out, const cli_system *s)
+{
+    const scn_workload *w = s->file->scn->cpu->workload;
+    size_t len, off = 0;
+    const uint8_t *cap = dmasim_cpu_captured(s->cpu, &len);
+    unsigned i;
+
+    if (!w)
+        return;
+    for (i = 0; i < w->script_count; i++) {
+        const scn_op *op = &w->script[i];
+        uint8_t buf[4096];
+        uint64_t differ = 0, first = 0, done;
+
+        if (op->op != DMASIM_OP_READ_BUFFER || off + op->size > len)
+            continue;
+        for (done = 0; done < op->size; done += sizeof(buf)) {
+            size_t n = op->size - done < sizeof(buf) ? (size_t)(op->size - done) : sizeof(buf);
+            dmasim_mem_read(s->sim, op->addr + done, buf, n);
+            for (size_t k = 0; k < n; k++)
+                if (buf[k] != cap[off + done + k] && differ++ == 0)
+                    first = op->addr + done + k;
+        }
+        off += op->size;
+        if (differ)
+            fprintf(out, "  read      op %u 0x%" PRIx64 " +%" PRIu32 ": %" PRIu64
+                         " bytes differ from memory at the end (first at 0x%" PRIx64 ")\n",
+                    i, op->addr, op->size, differ, first);
+        else
+            fprintf(out, "  read      op %u 0x%" PRIx64 " +%" PRIu32 ": equal to memory at the end\n", i, op->addr,
+                    op->size);
+    }
+}
+
 static void summary_dcache(FILE *out, const cli_system *s)
 {
     dmasim_cache *c = dmasim_cpu_dcache(s->cpu);
@@ -55,6 +117,7 @@ static void summary_dcache(FILE *out, const cli_system *s)
             "  D1        %" PRIu64 " accesses, %" PRIu64 " misses (%.2f%%: %" PRIu64 " read, %" PRIu64
             " write), %" PRIu64 " write-backs\n",
             accesses, misses, percent(misses, accesses), st.read_misses, st.write_misses, st.writebacks);
+    summary_coherence(out, s, c);
 }
 
 static void summary_cpu(FILE *out, const cli_system *s)
@@ -79,6 +142,7 @@ static void summary_cpu(FILE *out, const cli_system *s)
                 dmasim_cpu_stall_cycles_by(s->cpu, m));
     fprintf(out, "\n");
     summary_dcache(out, s);
+    summary_reads(out, s);
 }
 
 /* "verified", "MISMATCH at 0x...", or "not verified" for the jobs of a channel. */

@@ -68,6 +68,8 @@ typedef struct scn_op {
     uint64_t count;
     uint32_t item_size;
     int mode; /* dmasim_dma_mode or SCN_MODE_DEFAULT */
+    int coherence; /* dma_start: dmasim_dma_coherence or SCN_MODE_DEFAULT (dmac.coherence) */
+    int dir;       /* DMA API ops: dmasim_dma_dir */
 } scn_op;
 
 typedef struct scn_synthetic {
@@ -86,10 +88,20 @@ typedef struct scn_workload {
     scn_synthetic *synthetic; /* NULL when absent */
 } scn_workload;
 
+typedef struct scn_range {
+    uint64_t base;
+    uint64_t size;
+} scn_range;
+
 typedef struct scn_cpu {
     char *name;
     uint32_t clock_ratio;
     uint32_t bus_priority;
+    uint32_t snoop_cycles;
+    uint32_t maintenance_cycles;
+    uint32_t max_stale_reports;
+    scn_range *uncached;
+    unsigned uncached_count;
     scn_dcache dcache;
     scn_workload *workload; /* NULL: the CPU does nothing */
 } scn_cpu;
@@ -101,6 +113,7 @@ typedef struct scn_job {
     uint64_t count;
     uint32_t item_size;
     int mode; /* dmasim_dma_mode or SCN_MODE_DEFAULT */
+    int coherence; /* dmasim_dma_coherence or SCN_MODE_DEFAULT */
     uint64_t start_ps;
     int init_source; /* scn_init */
     bool verify;
@@ -114,6 +127,7 @@ typedef struct scn_dmac {
     uint32_t reg_wait_states;
     uint32_t max_burst;
     int mode; /* dmasim_dma_mode */
+    int coherence; /* dmasim_dma_coherence: of jobs and dma_start ops without their own */
     scn_job *jobs;
     unsigned jobs_count;
 } scn_dmac;

@@ -44,6 +44,34 @@ static const cyaml_strval_t op_names[] = {
     {"store", DMASIM_OP_STORE},
     {"dma_start", DMASIM_OP_DMA_START},
     {"dma_wait", DMASIM_OP_DMA_WAIT},
+    {"cache_clean", DMASIM_OP_CACHE_CLEAN},
+    {"cache_invalidate", DMASIM_OP_CACHE_INVALIDATE},
+    {"cache_flush", DMASIM_OP_CACHE_FLUSH},
+    {"dma_map", DMASIM_OP_DMA_MAP},
+    {"dma_unmap", DMASIM_OP_DMA_UNMAP},
+    {"dma_sync_for_cpu", DMASIM_OP_DMA_SYNC_FOR_CPU},
+    {"dma_sync_for_device", DMASIM_OP_DMA_SYNC_FOR_DEVICE},
+    {"read_buffer", DMASIM_OP_READ_BUFFER},
+};
+
+static const cyaml_strval_t coherence_names[] = {
+    {"none", DMASIM_COHERENCE_NONE},
+    {"snoop", DMASIM_COHERENCE_SNOOP},
+    {"snoop_update", DMASIM_COHERENCE_SNOOP_UPDATE},
+};
+
+/* A job's or a dma_start op's coherence: one of the above, or "default" (dmac.coherence). */
+static const cyaml_strval_t op_coherence_names[] = {
+    {"none", DMASIM_COHERENCE_NONE},
+    {"snoop", DMASIM_COHERENCE_SNOOP},
+    {"snoop_update", DMASIM_COHERENCE_SNOOP_UPDATE},
+    {"default", SCN_MODE_DEFAULT},
+};
+
+static const cyaml_strval_t dir_names[] = {
+    {"to_device", DMASIM_DMA_TO_DEVICE},
+    {"from_device", DMASIM_DMA_FROM_DEVICE},
+    {"bidirectional", DMASIM_DMA_BIDIRECTIONAL},
 };
 
 static const cyaml_strval_t init_names[] = {
@@ -104,6 +132,8 @@ static const cyaml_schema_field_t op_fields[] = {
     CYAML_FIELD_UINT("count", OPT, scn_op, count),
     CYAML_FIELD_UINT("item_size", OPT, scn_op, item_size),
     ENUM("mode", scn_op, mode, op_mode_names),
+    ENUM("coherence", scn_op, coherence, op_coherence_names),
+    ENUM("dir", scn_op, dir, dir_names),
     CYAML_FIELD_END,
 };
 
@@ -129,10 +159,25 @@ static const cyaml_schema_field_t workload_fields[] = {
     CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t range_fields[] = {
+    CYAML_FIELD_UINT("base", OPT, scn_range, base),
+    CYAML_FIELD_UINT("size", OPT, scn_range, size),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_schema_value_t range_entry = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_FLOW, scn_range, range_fields),
+};
+
 static const cyaml_schema_field_t cpu_fields[] = {
     STR("name", scn_cpu, name),
     CYAML_FIELD_UINT("clock_ratio", OPT, scn_cpu, clock_ratio),
     CYAML_FIELD_UINT("bus_priority", OPT, scn_cpu, bus_priority),
+    CYAML_FIELD_UINT("snoop_cycles", OPT, scn_cpu, snoop_cycles),
+    CYAML_FIELD_UINT("maintenance_cycles", OPT, scn_cpu, maintenance_cycles),
+    CYAML_FIELD_UINT("max_stale_reports", OPT, scn_cpu, max_stale_reports),
+    CYAML_FIELD_SEQUENCE("uncached", OPT_PTR | CYAML_FLAG_BLOCK, scn_cpu, uncached, &range_entry, 0,
+                         CYAML_UNLIMITED),
     CYAML_FIELD_MAPPING("dcache", OPT | CYAML_FLAG_FLOW, scn_cpu, dcache, dcache_fields),
     CYAML_FIELD_MAPPING_PTR("workload", OPT_PTR, scn_cpu, workload, workload_fields),
     CYAML_FIELD_END,
@@ -145,6 +190,7 @@ static const cyaml_schema_field_t job_fields[] = {
     CYAML_FIELD_UINT("count", OPT, scn_job, count),
     CYAML_FIELD_UINT("item_size", OPT, scn_job, item_size),
     ENUM("mode", scn_job, mode, op_mode_names),
+    ENUM("coherence", scn_job, coherence, op_coherence_names),
     CYAML_FIELD_UINT("start_ps", OPT, scn_job, start_ps),
     ENUM("init_source", scn_job, init_source, init_names),
     CYAML_FIELD_BOOL("verify", OPT, scn_job, verify),
@@ -163,6 +209,7 @@ static const cyaml_schema_field_t dmac_fields[] = {
     CYAML_FIELD_UINT("reg_wait_states", OPT, scn_dmac, reg_wait_states),
     CYAML_FIELD_UINT("max_burst", OPT, scn_dmac, max_burst),
     ENUM("mode", scn_dmac, mode, mode_names),
+    ENUM("coherence", scn_dmac, coherence, coherence_names),
     CYAML_FIELD_SEQUENCE("jobs", OPT_PTR | CYAML_FLAG_BLOCK, scn_dmac, jobs, &job_entry, 0,
                          CYAML_UNLIMITED),
     CYAML_FIELD_END,

@@ -118,6 +118,24 @@ static int check_dma_op(const scn_file *f, const scn_op *op, unsigned i)
     return 0;
 }
 
+/* A cache maintenance or DMA API range: non-empty and aligned to the D1 line. */
+static int check_line_range(const scn_file *f, const scn_op *op, unsigned i)
+{
+    uint32_t line = f->scn->cpu->dcache.line;
+    char path[64];
+
+    if (op->size == 0)
+        return scn_error_at(f, P(path, "cpu.workload.script.%u.size", i), "an empty range (size 0)");
+    if (line && op->addr % line)
+        return scn_error_at(f, P(path, "cpu.workload.script.%u.addr", i),
+                            "0x%" PRIx64 " is not aligned to the %" PRIu32 "-byte cache line (non-coherent "
+                            "DMA buffers must be line aligned, as the Linux DMA API requires)", op->addr, line);
+    if (line && op->size % line)
+        return scn_error_at(f, P(path, "cpu.workload.script.%u.size", i),
+                            "%" PRIu32 " is not a multiple of the %" PRIu32 "-byte cache line", op->size, line);
+    return 0;
+}
+
 static int check_op(const scn_file *f, const scn_op *op, unsigned i)
 {
     char path[64];
@@ -132,8 +150,14 @@ static int check_op(const scn_file *f, const scn_op *op, unsigned i)
     case DMASIM_OP_DMA_START:
     case DMASIM_OP_DMA_WAIT:
         return check_dma_op(f, op, i);
-    default:
+    case DMASIM_OP_COMPUTE:
         return 0;
+    case DMASIM_OP_READ_BUFFER:
+        if (op->size == 0)
+            return scn_error_at(f, P(path, "cpu.workload.script.%u.size", i), "must be > 0 (bytes)");
+        return 0;
+    default: /* cache maintenance and the DMA API work on whole lines */
+        return check_line_range(f, op, i);
     }
 }
 

@@ -34,6 +34,7 @@ static void convert_op(const scn_op *in, const scn_dmac *d, dmasim_cpu_op *out)
     out->channel = in->channel;
     out->item_size = in->item_size;
     out->mode = (uint32_t)(in->mode == SCN_MODE_DEFAULT && d ? d->mode : in->mode);
+    out->coherence = (uint32_t)(in->coherence == SCN_MODE_DEFAULT ? (d ? d->coherence : 0) : in->coherence);
     switch (in->op) {
     case DMASIM_OP_COMPUTE:
         out->a = in->cycles;
@@ -50,8 +51,13 @@ static void convert_op(const scn_op *in, const scn_dmac *d, dmasim_cpu_op *out)
         out->c = in->dst;
         out->d = in->count;
         break;
-    default: /* DMASIM_OP_DMA_WAIT */
+    case DMASIM_OP_DMA_WAIT:
         out->a = d->reg_base;
+        break;
+    default: /* cache maintenance, the DMA API, read_buffer: a range */
+        out->a = in->addr;
+        out->b = in->size;
+        out->c = (uint64_t)in->dir;
         break;
     }
 }
