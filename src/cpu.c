@@ -7,7 +7,7 @@
 
 typedef enum { W_NONE, W_TRACE, W_SCRIPT, W_SYNTH } wkind;
 typedef enum { S_IDLE, S_RUN, S_WAIT_BUS, S_BUS, S_WAIT_IRQ, S_STEP, S_DONE } cstate;
-typedef enum { IT_COMPUTE, IT_ACCESS, IT_WAIT_IRQ, IT_MAINT, IT_END } ikind;
+typedef enum { IT_COMPUTE, IT_ACCESS, IT_WAIT_IRQ, IT_MAINT, IT_IOMMU, IT_END } ikind;
 
 typedef struct item {
     ikind kind;
@@ -18,6 +18,7 @@ typedef struct item {
     int uncached;     /* force an uncached access (device registers) */
     int capture;      /* READ_BUFFER: append the loaded bytes to the capture buffer */
     dmasim_cache_op maint; /* IT_MAINT: the operation on the line at addr */
+    const dmasim_cpu_op *op; /* IT_IOMMU: the script op */
     uint64_t value;
 } item;
 
@@ -76,6 +77,10 @@ struct dmasim_cpu {
     size_t nreads, reads_cap;
     range *uncached_ranges;
     size_t nuncached, uncached_cap;
+    dmasim_iommu *mmu;
+    uint32_t iommu_cycles;
+    item held;                 /* an IOMMU op waiting for simulated time to reach the CPU's */
+    int has_held;
     uint8_t *cap;              /* READ_BUFFER capture */
     size_t ncap, cap_cap;
 
@@ -99,6 +104,7 @@ void dmasim_cpu_config_init(dmasim_cpu_config *cfg)
     cfg->snoop_cycles = 2;
     cfg->maintenance_cycles = 2;
     cfg->max_stale_reports = 16;
+    cfg->iommu_op_cycles = 100;
 }
 
 void dmasim_trace_config_init(dmasim_trace_config *cfg)
@@ -246,6 +252,12 @@ static int next_script_item(dmasim_cpu *c, item *it)
         last = off + 8 >= op->b;
         break;
     }
+    case DMASIM_OP_IOMMU_MAP:
+    case DMASIM_OP_IOMMU_UNMAP:
+    case DMASIM_OP_IOMMU_INVALIDATE:
+        it->kind = IT_IOMMU;
+        it->op = op;
+        break;
     default: { /* cache maintenance, directly or through the DMA API */
         int mop = maintenance_of(op);
         if (mop < 0) { /* the DMA API asks for nothing here */
@@ -471,6 +483,39 @@ static int do_maintenance(dmasim_cpu *c, const item *it)
     return 1;
 }
 
+/* An IOMMU op at the CPU's time (>= now). Returns 0, 1 if it must wait for simulated time to
+ * reach the CPU's (held; a step event resumes), or a negative error (fatal). */
+static int do_iommu(dmasim_cpu *c, const item *it)
+{
+    if (c->t > dmasim_sim_now(c->sim)) { /* page tables change at the CPU's time, not before */
+        c->held = *it;
+        c->has_held = 1;
+        c->state = S_STEP;
+        dmasim_event_schedule(c->sim, &c->step_ev, c->t, DMASIM_PRIO_DEFAULT);
+        return 1;
+    }
+    const dmasim_cpu_op *op = it->op;
+    int err;
+    switch (op->kind) {
+    case DMASIM_OP_IOMMU_MAP:
+        err = dmasim_iommu_map(c->mmu, op->domain, op->a, op->b, op->c, (unsigned)op->d,
+                               op->page_size ? op->page_size : DMASIM_IOMMU_PAGE_4K);
+        break;
+    case DMASIM_OP_IOMMU_UNMAP:
+        err = dmasim_iommu_unmap(c->mmu, op->domain, op->a, op->c);
+        break;
+    default:
+        err = dmasim_iommu_invalidate(c->mmu, op->domain, op->a, op->c);
+        break;
+    }
+    if (err) {
+        char msg[600];
+        snprintf(msg, sizeof msg, "%s", dmasim_sim_errmsg(c->sim));
+        dmasim__fatal(c->sim, err, "%s: op %zu: %s", c->name, (size_t)(op - c->ops), msg);
+    }
+    return err;
+}
+
 static void check_event(dmasim_sim *sim, dmasim_event *ev, void *ctx)
 {
     (void)sim;
@@ -508,7 +553,15 @@ static void advance(dmasim_cpu *c)
             return;
         }
         item it = {.kind = IT_END};
-        int err = next_item(c, &it);
+        int err = 0;
+        if (c->has_held) { /* resume the IOMMU op that waited for simulated time */
+            it = c->held;
+            c->has_held = 0;
+        } else {
+            err = next_item(c, &it);
+            if (!err && it.kind == IT_IOMMU)
+                c->t += (dmasim_time)c->iommu_cycles * c->period;
+        }
         if (err) {
             finish(c);
             dmasim__fatal(c->sim, err, NULL); /* the reader set "file:line: ..." */
@@ -524,6 +577,13 @@ static void advance(dmasim_cpu *c)
             continue;
         case IT_MAINT:
             if (do_maintenance(c, &it))
+                return;
+            continue;
+        case IT_IOMMU:
+            err = do_iommu(c, &it);
+            if (err < 0)
+                finish(c);
+            if (err)
                 return;
             continue;
         case IT_WAIT_IRQ:
@@ -778,6 +838,9 @@ int dmasim_cpu_create(dmasim_bus *bus, const dmasim_cpu_config *cfg, dmasim_cpu 
         return dmasim__error(sim, DMASIM_ERANGE, "%s: snoop_cycles must be 0..1024 and maintenance_cycles 0..1000",
                              name);
     c->maint_cycles = cfg->maintenance_cycles;
+    if (cfg->iommu_op_cycles > 100000)
+        return dmasim__error(sim, DMASIM_ERANGE, "%s: iommu_op_cycles must be 0..100000", name);
+    c->iommu_cycles = cfg->iommu_op_cycles;
     int err;
     if (cfg->dcache_enabled) {
         char cname[300];
@@ -822,6 +885,12 @@ int dmasim_cpu_add_uncached(dmasim_cpu *c, dmasim_addr base, uint64_t size)
                      sizeof *c->uncached_ranges))
         return DMASIM_ENOMEM;
     c->uncached_ranges[c->nuncached++] = (range){base, size};
+    return 0;
+}
+
+int dmasim_cpu_set_iommu(dmasim_cpu *c, dmasim_iommu *mmu)
+{
+    c->mmu = mmu;
     return 0;
 }
 
@@ -880,6 +949,14 @@ static int check_op(dmasim_cpu *c, size_t i, const dmasim_cpu_op *op)
                                  "count 1..2^32-1", c->name, i);
         return 0;
     case DMASIM_OP_DMA_WAIT:
+        return 0;
+    case DMASIM_OP_IOMMU_MAP:
+    case DMASIM_OP_IOMMU_UNMAP:
+    case DMASIM_OP_IOMMU_INVALIDATE:
+        if (!c->mmu)
+            return dmasim__error(c->sim, DMASIM_EINVAL, "%s: op %zu: an IOMMU op, but the CPU has no IOMMU", c->name, i);
+        if (op->kind != DMASIM_OP_IOMMU_INVALIDATE && op->c == 0)
+            return dmasim__error(c->sim, DMASIM_EINVAL, "%s: op %zu: an IOMMU map/unmap of an empty range", c->name, i);
         return 0;
     case DMASIM_OP_READ_BUFFER:
         if (op->b == 0 || op->a + op->b < op->a)

@@ -24,6 +24,20 @@ typedef struct channel {
 
 enum state { ST_IDLE, ST_WAIT_IDLE, ST_REQUESTING, ST_OWN };
 
+/* The steps of one unit: translate the source (page-table reads through the IOMMU, if any),
+ * read, translate the destination, write. */
+enum { U_XLATE_SRC, U_READ, U_XLATE_DST, U_WRITE, U_DONE };
+
+typedef struct unit {
+    int phase;
+    int walking;              /* the transaction in flight reads a page-table entry */
+    dmasim_iommu_walk walk;
+    dmasim_addr src, dst;     /* physical addresses */
+    uint8_t pte[8];
+    int status;               /* 0, a bus error or DMASIM_EFAULT */
+    dmasim_addr fail_addr;    /* the failing transaction's address (the IOVA for a fault) */
+} unit;
+
 struct dmasim_dmac {
     dmasim_sim *sim;
     dmasim_bus *bus;
@@ -40,9 +54,12 @@ struct dmasim_dmac {
     uint64_t tenure_units;
     dmasim_event cont_ev;    /* fast path: end of a batch */
     int batch_finished;      /* the batch ended the channel (TC or error) */
+    int batch_pause;         /* the batch stopped at an event inside a burst tenure */
+    unit u;
+    dmasim_iommu *mmu;       /* translates the channels' addresses (NULL: none) */
+    uint32_t iommu_device;   /* requester id of channel 0; channel n is iommu_device + n */
     /* reference path: one unit as two async transactions */
     dmasim_bus_txn txn;
-    int txn_is_write;
     uint8_t data[64];        /* the data register */
     /* statistics */
     uint64_t units, tenures, register_errors;
@@ -160,6 +177,8 @@ static dmasim_time unit_end(const dmasim_dmac *d, const channel *c, dmasim_time 
 {
     uint64_t snoop = c->x.coherence ? dmasim_bus_snoop_cycles(d->bus, d->master) : 0;
     dmasim_time t = e + dmasim__bus_arb_ps(d->bus) + snoop * d->period;
+    if (d->mmu) /* at most a full walk per address; table reads assumed to cost source reads */
+        t += 2 * DMASIM__IOMMU_MAX_LEVELS * dmasim_bus_predict_cycles(d->bus, c->next_src, 8, 0, t) * d->period;
     t += dmasim_bus_predict_cycles(d->bus, c->next_src, c->x.item_size, 0, t) * d->period + snoop * d->period;
     return t + dmasim_bus_predict_cycles(d->bus, c->next_dst, c->x.item_size, 1, t) * d->period;
 }
@@ -252,15 +271,89 @@ static void end_tenure(dmasim_dmac *d, channel *c, int finished, dmasim_time t)
     kick(d);
 }
 
-/* The read or the write of channel c's next unit. */
-static dmasim_bus_txn unit_txn(dmasim_dmac *d, const channel *c, int write)
+/* ---- the unit's transactions ---- */
+
+static void unit_begin(dmasim_dmac *d)
 {
-    return (dmasim_bus_txn){.addr = write ? c->next_dst : c->next_src,
-                            .len = c->x.item_size,
-                            .is_write = (uint8_t)write,
-                            .data = d->data,
-                            .coherent = (uint8_t)c->x.coherence,
-                            .tag = (uint32_t)(c - d->ch)};
+    d->u.phase = U_XLATE_SRC;
+    d->u.walking = 0;
+    d->u.status = 0;
+}
+
+/* The unit's next transaction at time t into *txn (1), or 0 when the unit is over. */
+static int unit_next(dmasim_dmac *d, const channel *c, dmasim_bus_txn *txn, dmasim_time t)
+{
+    unit *u = &d->u;
+    uint32_t ch = (uint32_t)(c - d->ch);
+    for (;;) {
+        switch (u->phase) {
+        case U_XLATE_SRC:
+        case U_XLATE_DST: {
+            int w = u->phase == U_XLATE_DST;
+            dmasim_addr iova = w ? c->next_dst : c->next_src;
+            if (!d->mmu || !u->walking) {
+                int r = d->mmu ? dmasim_iommu_translate_at(d->mmu, d->iommu_device + ch, iova, w, t, &u->walk)
+                               : DMASIM_IOMMU_HIT;
+                if (r < 0) {
+                    u->status = r;
+                    u->fail_addr = iova;
+                    u->phase = U_DONE;
+                    return 0;
+                }
+                if (r == DMASIM_IOMMU_HIT) {
+                    *(w ? &u->dst : &u->src) = d->mmu ? u->walk.phys : iova;
+                    u->phase++;
+                    continue;
+                }
+                u->walking = 1;
+            }
+            *txn = (dmasim_bus_txn){.addr = u->walk.pte_addr, .len = 8, .data = u->pte, .tag = ch};
+            return 1;
+        }
+        case U_READ:
+        case U_WRITE: {
+            int w = u->phase == U_WRITE;
+            *txn = (dmasim_bus_txn){.addr = w ? u->dst : u->src,
+                                    .len = c->x.item_size,
+                                    .is_write = (uint8_t)w,
+                                    .data = d->data,
+                                    .coherent = (uint8_t)c->x.coherence,
+                                    .tag = ch};
+            return 1;
+        }
+        default:
+            return 0;
+        }
+    }
+}
+
+/* The unit's transaction txn completed at time t. */
+static void unit_step_done(dmasim_dmac *d, const channel *c, const dmasim_bus_txn *txn, dmasim_time t)
+{
+    unit *u = &d->u;
+    if (u->walking) {
+        int r = txn->status ? dmasim_iommu_walk_abort_at(d->mmu, &u->walk, t)
+                            : dmasim_iommu_walk_step_at(d->mmu, &u->walk, dmasim_iommu_pte_load(u->pte), t);
+        if (r == DMASIM_IOMMU_WALK)
+            return;
+        u->walking = 0;
+        if (r < 0) {
+            u->status = r;
+            u->fail_addr = u->phase == U_XLATE_DST ? c->next_dst : c->next_src;
+            u->phase = U_DONE;
+            return;
+        }
+        *(u->phase == U_XLATE_DST ? &u->dst : &u->src) = u->walk.phys;
+        u->phase++;
+        return;
+    }
+    if (txn->status) {
+        u->status = txn->status;
+        u->fail_addr = txn->addr;
+        u->phase = U_DONE;
+        return;
+    }
+    u->phase++;
 }
 
 /* ---- fast path: a batch of units in one event ---- */
@@ -304,19 +397,25 @@ static void run_batch(dmasim_dmac *d)
 {
     channel *c = &d->ch[d->cur];
     int finished = 0;
+    d->batch_pause = 0;
     for (;;) {
-        uint32_t n = c->x.item_size;
-        dmasim_bus_txn rd = unit_txn(d, c, 0);
-        dmasim_bus_txn wr = unit_txn(d, c, 1);
-        (void)n;
-        int st = dmasim_bus_access(d->bus, d->master, &rd);
-        dmasim_addr fail = rd.addr;
-        if (!st) {
-            st = dmasim_bus_access(d->bus, d->master, &wr);
-            fail = wr.addr;
+        dmasim_bus_txn txn;
+        unit_begin(d);
+        while (unit_next(d, c, &txn, dmasim_bus_cursor(d->bus))) {
+            dmasim_bus_access(d->bus, d->master, &txn);
+            unit_step_done(d, c, &txn, dmasim_bus_cursor(d->bus));
         }
-        finished = unit_done(d, c, st, fail);
-        if (finished || !batch_may_continue(d, c))
+        finished = unit_done(d, c, d->u.status, d->u.fail_addr);
+        if (finished)
+            break;
+        /* With an IOMMU, software may change the page tables at any event: stop there. In a
+         * burst the tenure goes on after the pause; otherwise the reference path re-arbitrates
+         * at each unit anyway. */
+        if (d->mmu && dmasim_bus_cursor(d->bus) >= dmasim_sim_next_event_time(d->sim)) {
+            d->batch_pause = c->x.mode == DMASIM_DMA_BURST && burst_continues(d);
+            break;
+        }
+        if (!batch_may_continue(d, c))
             break;
     }
     d->batch_finished = finished;
@@ -327,30 +426,42 @@ static void cont_event(dmasim_sim *sim, dmasim_event *ev, void *ctx)
 {
     (void)ev;
     dmasim_dmac *d = ctx;
+    if (d->batch_pause) { /* the same burst tenure goes on */
+        run_batch(d);
+        return;
+    }
     end_tenure(d, &d->ch[d->cur], d->batch_finished, dmasim_sim_now(sim));
 }
 
 /* ---- reference path: one transaction at a time ---- */
 
+static void unit_over(dmasim_dmac *d, dmasim_time t);
+
 static void start_unit(dmasim_dmac *d)
 {
-    channel *c = &d->ch[d->cur];
-    d->txn = unit_txn(d, c, 0);
-    d->txn_is_write = 0;
-    dmasim_bus_transfer(d->bus, d->master, &d->txn);
+    unit_begin(d);
+    if (unit_next(d, &d->ch[d->cur], &d->txn, dmasim_sim_now(d->sim)))
+        dmasim_bus_transfer(d->bus, d->master, &d->txn);
+    else
+        unit_over(d, dmasim_sim_now(d->sim)); /* a fault before any transaction */
 }
 
 static void dmac_done(void *ctx, dmasim_bus_txn *txn, dmasim_time t)
 {
     dmasim_dmac *d = ctx;
     channel *c = &d->ch[d->cur];
-    if (!txn->status && !d->txn_is_write) {
-        d->txn = unit_txn(d, c, 1);
-        d->txn_is_write = 1;
+    unit_step_done(d, c, txn, t);
+    if (unit_next(d, c, &d->txn, t)) {
         dmasim_bus_transfer(d->bus, d->master, &d->txn);
         return;
     }
-    int finished = unit_done(d, c, txn->status, txn->addr);
+    unit_over(d, t);
+}
+
+static void unit_over(dmasim_dmac *d, dmasim_time t)
+{
+    channel *c = &d->ch[d->cur];
+    int finished = unit_done(d, c, d->u.status, d->u.fail_addr);
     if (!finished && c->x.mode == DMASIM_DMA_BURST && burst_continues(d)) {
         start_unit(d);
         return;
@@ -627,4 +738,16 @@ int dmasim_dmac_channel_status(const dmasim_dmac *d, unsigned ch, dmasim_dma_cha
 
 dmasim_signal *dmasim_dmac_irq(const dmasim_dmac *d) { return d->irq; }
 int dmasim_dmac_bus_master(const dmasim_dmac *d) { return d->master; }
+
+int dmasim_dmac_set_iommu(dmasim_dmac *d, dmasim_iommu *mmu, uint32_t device)
+{
+    if (dmasim_dmac_busy(d))
+        return dmasim__error(d->sim, DMASIM_EBUSY, "%s: cannot change the IOMMU while a channel runs", d->name);
+    if (device > UINT32_MAX - d->nch)
+        return dmasim__error(d->sim, DMASIM_ERANGE, "%s: requester id %u leaves no room for %u channels", d->name,
+                             device, d->nch);
+    d->mmu = mmu;
+    d->iommu_device = device;
+    return 0;
+}
 int dmasim_dmac_busy(const dmasim_dmac *d) { return pick_channel(d) >= 0; }

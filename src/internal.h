@@ -164,6 +164,9 @@ int dmasim__trace_next(dmasim__trace *t, dmasim__trace_rec *rec, uint64_t max_ru
 uint64_t dmasim__trace_line(const dmasim__trace *t);
 void dmasim__trace_close(dmasim__trace *t);
 
+/* The deepest page-table walk an IOMMU may make (iommu.h: 3 or 4 levels). */
+#define DMASIM__IOMMU_MAX_LEVELS 4
+
 /* ---- bus internals ---- */
 dmasim_time dmasim__bus_arb_ps(const dmasim_bus *bus); /* arbitration_cycles in ps */
 

@@ -20,6 +20,7 @@
 
 #include "dmasim/bus.h"
 #include "dmasim/cache.h"
+#include "dmasim/iommu.h"
 #include "dmasim/signal.h"
 
 #ifdef __cplusplus
@@ -38,6 +39,7 @@ typedef struct dmasim_cpu_config {
                                 for the D1's snoop response, 0..1024; default 2 */
     uint32_t maintenance_cycles; /* CPU cycles per line of a clean/invalidate/flush, 0..1000; default 2 */
     uint32_t max_stale_reports;  /* coherence problems kept as reports (all are counted); default 16 */
+    uint32_t iommu_op_cycles;    /* CPU cycles of an IOMMU map/unmap/invalidate op, 0..100000; default 100 */
 } dmasim_cpu_config;
 
 DMASIM_API void dmasim_cpu_config_init(dmasim_cpu_config *cfg);
@@ -90,7 +92,16 @@ typedef enum dmasim_cpu_op_kind {
     DMASIM_OP_DMA_SYNC_FOR_DEVICE = 11,
     /* Read b bytes from a (loads of 8 bytes, or fewer at the end); the bytes loaded are appended
      * to the CPU's capture buffer (dmasim_cpu_captured) so tests see what the CPU saw. */
-    DMASIM_OP_READ_BUFFER = 12
+    DMASIM_OP_READ_BUFFER = 12,
+    /* What a driver does with the IOMMU set by dmasim_cpu_set_iommu (iommu.h), each costing
+     * iommu_op_cycles and taking effect at the CPU's time after them: map [a, a + c) of IOVA
+     * space to physical b in `domain` with permissions d (DMASIM_IOMMU_READ | _WRITE) and
+     * page_size (0: 4 KiB); unmap [a, a + c) (page tables only: the IOTLB keeps its entries);
+     * invalidate the IOTLB for [a, a + c) of `domain` (c = 0: the whole domain). A failing
+     * map/unmap (overlap, misalignment) stops the simulation with its error. */
+    DMASIM_OP_IOMMU_MAP = 13,
+    DMASIM_OP_IOMMU_UNMAP = 14,
+    DMASIM_OP_IOMMU_INVALIDATE = 15
 } dmasim_cpu_op_kind;
 
 typedef enum dmasim_dma_dir {
@@ -106,6 +117,8 @@ typedef struct dmasim_cpu_op {
     uint32_t item_size;
     uint32_t mode;       /* dmasim_dma_mode */
     uint32_t coherence;  /* DMA_START: dmasim_dma_coherence */
+    uint32_t domain;     /* IOMMU ops */
+    uint64_t page_size;  /* IOMMU_MAP: DMASIM_IOMMU_PAGE_4K (0 means 4 KiB) or _2M */
 } dmasim_cpu_op;
 
 /* Copy a script of n operations and start it now. Returns 0, DMASIM_EINVAL (detail names the
@@ -128,6 +141,9 @@ DMASIM_API int dmasim_cpu_run_synthetic(dmasim_cpu *cpu, const dmasim_synthetic_
  * synthetic accesses there bypass the D1 and go to the bus. Returns 0, EINVAL (size 0, overlap
  * with another uncached range) or ENOMEM. */
 DMASIM_API int dmasim_cpu_add_uncached(dmasim_cpu *cpu, dmasim_addr base, uint64_t size);
+
+/* The IOMMU the IOMMU_* script ops program (NULL: none; those ops are then errors). */
+DMASIM_API int dmasim_cpu_set_iommu(dmasim_cpu *cpu, dmasim_iommu *mmu);
 
 /* Bytes loaded by READ_BUFFER operations so far, in order (*len set; NULL if none). */
 DMASIM_API const uint8_t *dmasim_cpu_captured(const dmasim_cpu *cpu, size_t *len);

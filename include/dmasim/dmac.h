@@ -27,6 +27,7 @@
 #define DMASIM_DMAC_H
 
 #include "dmasim/bus.h"
+#include "dmasim/iommu.h"
 #include "dmasim/signal.h"
 
 #ifdef __cplusplus
@@ -116,6 +117,15 @@ typedef struct dmasim_dma_channel_status {
 } dmasim_dma_channel_status;
 
 DMASIM_API int dmasim_dmac_channel_status(const dmasim_dmac *dmac, unsigned ch, dmasim_dma_channel_status *out);
+
+/* Put an IOMMU in front of the DMAC: every address of its channels is then an IOVA that
+ * `mmu` translates; channel n issues requests as device `device + n` (the requester id that
+ * selects the IOMMU domain). Page-table reads are the DMAC's own bus transactions (they cost
+ * cycles); a translation fault stops the channel with ERR and err = DMASIM_EFAULT, err_addr the
+ * IOVA, and the IOMMU logs it and raises its own interrupt. mmu NULL removes it. In transparent
+ * mode the lookahead assumes a full walk per address. Returns 0, DMASIM_EBUSY (a channel
+ * runs) or DMASIM_ERANGE. */
+DMASIM_API int dmasim_dmac_set_iommu(dmasim_dmac *dmac, dmasim_iommu *mmu, uint32_t device);
 
 /* The interrupt line (level, active high). */
 DMASIM_API dmasim_signal *dmasim_dmac_irq(const dmasim_dmac *dmac);

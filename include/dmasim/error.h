@@ -26,7 +26,8 @@ extern "C" {
     X(EBUSY, -8, "resource busy")                                                  \
     X(ENOENT, -9, "no such file or entry")                                         \
     X(ESTATE, -10, "operation not valid in the current state")                     \
-    X(EBUSERR, -11, "bus error")
+    X(EBUSERR, -11, "bus error")                                                  \
+    X(EFAULT, -12, "translation fault")
 
 typedef enum dmasim_errno {
 #define DMASIM__ERR_ENUM(name, value, text) DMASIM_##name = (value),
