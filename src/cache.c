@@ -37,8 +37,9 @@ struct dmasim_cache {
     uint64_t op_id;
     /* coherence */
     dmasim_cache_coherence_stats cs;
+    dmasim_time *chunk_time; /* sets * ways * 64: when each marked chunk was first written */
     dmasim_stale_report *reports;
-    size_t nreports, max_reports;
+    size_t nreports, max_reports, reports_cap;
     /* Snoop filter: blocks found absent, valid while no line has been installed since (gen).
      * A DMA stream touches each line several times, and the source and destination alternate. */
     dmasim__snoop_filter f;
@@ -101,7 +102,8 @@ static void cache_destroy(void *self)
     dmasim__free(sim, c->w, n * sizeof *c->w);
     dmasim__free(sim, c->data, n * c->line);
     dmasim__free(sim, c->meta, n * sizeof *c->meta);
-    dmasim__free(sim, c->reports, c->max_reports * sizeof *c->reports);
+    dmasim__free(sim, c->reports, c->reports_cap * sizeof *c->reports);
+    dmasim__free(sim, c->chunk_time, n * 64 * sizeof *c->chunk_time);
     dmasim__strfree(sim, c->name);
     dmasim__free(sim, c, sizeof *c);
 }
@@ -161,7 +163,7 @@ int dmasim__cache_create(dmasim_sim *sim, const char *name, const dmasim_cache_c
     c->chunk_shift = c->line_shift > 6 ? c->line_shift - 6 : 0;
     c->f.gen = 1;
     c->f.line_shift = c->line_shift;
-    c->max_reports = 16;
+    c->max_reports = c->reports_cap = 16;
     c->name = dmasim__strdup(sim, name);
     c->w = dmasim__alloc(sim, (size_t)c->sets * c->ways * sizeof *c->w);
     c->meta = dmasim__alloc(sim, (size_t)c->sets * c->ways * sizeof *c->meta);
@@ -347,6 +349,26 @@ static void drop_way(dmasim_cache *c, way *w)
 
 dmasim__snoop_filter *dmasim__cache_filter(dmasim_cache *c) { return &c->f; }
 
+/* Mark chunks of slot as written at time t (the earliest write of each chunk is kept).
+ * Returns 0 if the host is out of memory for the chunk times (then reported as fatal). */
+static int mark_chunks(dmasim_cache *c, uint32_t slot, uint64_t mask, dmasim_time t)
+{
+    if (!c->chunk_time) {
+        c->chunk_time = dmasim__alloc(c->sim, (size_t)c->sets * c->ways * 64 * sizeof *c->chunk_time);
+        if (!c->chunk_time) {
+            dmasim__fatal(c->sim, DMASIM_ENOMEM, "%s: out of memory for stale-data bookkeeping", c->name);
+            return 0;
+        }
+    }
+    slot_meta *m = &c->meta[slot];
+    dmasim_time *ct = &c->chunk_time[(size_t)slot * 64];
+    for (unsigned k = 0; k < 64; k++)
+        if ((mask >> k & 1) && (!(m->stale_mask >> k & 1) || t < ct[k]))
+            ct[k] = t;
+    m->stale_mask |= mask;
+    return 1;
+}
+
 void dmasim__cache_observe(dmasim_cache *c, const dmasim__snoop *sn)
 {
     dmasim_time saved = c->now;
@@ -373,12 +395,12 @@ void dmasim__cache_observe(dmasim_cache *c, const dmasim__snoop *sn)
         uint8_t *line = c->data ? c->data + (size_t)w->slot * c->line : NULL;
         if (!sn->coherent) { /* memory and cache now disagree: remember it, or detect it */
             if (sn->is_write) {
-                if (!m->stale_mask) {
+                if (!mark_chunks(c, w->slot, chunk_mask(c, base, lo, hi), sn->time))
+                    continue;
+                if (!m->stale_mask || sn->time < m->stale_since)
                     m->stale_since = sn->time;
-                    m->stale_master = sn->master;
-                    m->stale_tag = sn->tag;
-                }
-                m->stale_mask |= chunk_mask(c, base, lo, hi);
+                m->stale_master = sn->master;
+                m->stale_tag = sn->tag;
             } else if (w->dirty && m->dirty_since <= sn->time) {
                 report(c, DMASIM_STALE_DEVICE_READ, lo, sn->master, sn->tag);
             }
@@ -419,7 +441,12 @@ int dmasim__cache_check_read(dmasim_cache *c, uint32_t slot, dmasim_time fill_ti
         return 0;
     dmasim_addr base = addr & ~(dmasim_addr)(c->line - 1);
     dmasim_addr hi = addr + size < base + c->line ? addr + size : base + c->line;
-    if (!(m->stale_mask & chunk_mask(c, base, addr, hi)))
+    uint64_t hit = m->stale_mask & chunk_mask(c, base, addr, hi);
+    int stale = 0;
+    for (unsigned k = 0; hit && k < 64; k++) /* only chunks written at or before the read */
+        if ((hit >> k & 1) && c->chunk_time[(size_t)slot * 64 + k] <= t)
+            stale = 1;
+    if (!stale)
         return 0;
     dmasim_time saved_t = c->now;
     uint64_t saved_op = c->op_id;
@@ -491,16 +518,32 @@ void dmasim__cache_set_time(dmasim_cache *c, dmasim_time t, uint64_t op_id)
 
 int dmasim_cache_set_max_reports(dmasim_cache *c, size_t n)
 {
-    dmasim_stale_report *r = dmasim__realloc(c->sim, c->reports, c->max_reports * sizeof *r, (n ? n : 1) * sizeof *r);
+    size_t cap = n ? n : 1; /* keep a block allocated even when no report is kept */
+    dmasim_stale_report *r = dmasim__realloc(c->sim, c->reports, c->reports_cap * sizeof *r, cap * sizeof *r);
     if (!r)
         return DMASIM_ENOMEM;
     c->reports = r;
-    c->max_reports = n ? n : 1;
+    c->reports_cap = cap;
+    c->max_reports = n;
     if (c->nreports > n)
         c->nreports = n;
-    if (n == 0) { /* keep one slot allocated, report none */
-        c->max_reports = 1;
-        c->nreports = 0;
+    return 0;
+}
+
+int dmasim_cache_read_coherent(const dmasim_cache *c, dmasim_addr addr, void *buf, size_t len)
+{
+    dmasim_mem_read(c->sim, addr, buf, len);
+    if (!c->data || !len)
+        return 0;
+    uint8_t *out = buf;
+    for (uint64_t b = addr >> c->line_shift; b <= (addr + len - 1) >> c->line_shift; b++) {
+        way *w = peek_block((dmasim_cache *)c, b);
+        if (!w || !w->dirty)
+            continue;
+        dmasim_addr base = b << c->line_shift;
+        dmasim_addr lo = addr > base ? addr : base;
+        dmasim_addr hi = addr + len < base + c->line ? addr + len : base + c->line;
+        memcpy(out + (lo - addr), c->data + (size_t)w->slot * c->line + (lo - base), (size_t)(hi - lo));
     }
     return 0;
 }

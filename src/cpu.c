@@ -529,7 +529,7 @@ static void finish(dmasim_cpu *c)
     c->end_time = c->t;
     /* The simulation reaches the workload's end (its last compute cycles count), where the last
      * window's reads are judged. */
-    dmasim_event_schedule(c->sim, &c->check_ev, c->t, DMASIM_PRIO_DEFAULT);
+    dmasim_event_schedule(c->sim, &c->check_ev, c->t, DMASIM_PRIO_LATE);
     c->cycles = (c->end_time - c->start_time) / c->period;
     if (c->trace) {
         dmasim__trace_close(c->trace);

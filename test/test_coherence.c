@@ -363,6 +363,77 @@ START_TEST(test_stale_detection_with_a_running_trace_is_the_same_on_both_paths)
 }
 END_TEST
 
+
+static void start_job(dmasim_sim *sim, dmasim_event *ev, void *ctx)
+{
+    (void)sim;
+    (void)ev;
+    sys *s = ctx;
+    dmasim_dma_transfer t;
+    dmasim_dma_transfer_init(&t);
+    t.src = NICBUF;
+    t.dst = RX;
+    t.count = 8;
+    t.item_size = 8;
+    t.mode = DMASIM_DMA_BURST;
+    ck_assert_int_eq(dmasim_dmac_channel_start(s->dmac, 0, &t), 0);
+}
+
+/* A read is stale only for the bytes written at or before it. CPU at the bus clock: its first
+ * read_buffer fills the line in 1 + 1 + 8 * 3 = 26 cycles; it computes 999 cycles and reads the
+ * line again at cycle 1025 (hits take no time). The burst starts at cycle 1000: unit k's write
+ * ends at 1000 + 1 + 8 * (k + 1), so units 0..2 (ending 1009, 1017, 1025) are written by then
+ * and exactly 3 of the 8 loads are stale. */
+START_TEST(test_a_read_is_stale_only_for_bytes_written_before_it)
+{
+    sys s;
+    sys_init(&s, _i, 1);
+    dmasim_event ev;
+    dmasim_event_init(&ev, start_job, &s);
+    ck_assert_int_eq(dmasim_event_schedule(s.sim, &ev, 1000 * 10000, DMASIM_PRIO_DEFAULT), 0);
+    const dmasim_cpu_op ops[] = {
+        {.kind = DMASIM_OP_READ_BUFFER, .a = RX, .b = LINE},
+        {.kind = DMASIM_OP_COMPUTE, .a = 999},
+        {.kind = DMASIM_OP_READ_BUFFER, .a = RX, .b = LINE},
+    };
+    script_run(&s, ops, 3);
+    ck_assert_uint_eq(cstats(&s)->stale_reads, 3);
+    const dmasim_stale_report *r = dmasim_cache_stale_report_at(dmasim_cpu_dcache(s.cpu), 2);
+    ck_assert_uint_eq(r->addr, RX + 16);
+    ck_assert_uint_eq(r->time, 1025 * 10000);
+    dmasim_sim_destroy(s.sim);
+}
+END_TEST
+
+/* cpu.max_stale_reports 0 keeps no report but still counts. */
+START_TEST(test_zero_max_reports_keeps_none_but_counts)
+{
+    sys s;
+    sys_init(&s, 0, 4);
+    ck_assert_int_eq(dmasim_cache_set_max_reports(dmasim_cpu_dcache(s.cpu), 0), 0);
+    nic_receive(&s, V_NONE);
+    ck_assert_uint_eq(cstats(&s)->stale_reads, LEN / 8);
+    ck_assert_uint_eq(dmasim_cache_stale_report_count(dmasim_cpu_dcache(s.cpu)), 0);
+    dmasim_sim_destroy(s.sim);
+}
+END_TEST
+
+/* A snooping DMA reads the CPU's dirty bytes: the coherent view of memory shows them. */
+START_TEST(test_coherent_view_overlays_dirty_lines)
+{
+    sys s;
+    sys_init(&s, 0, 4);
+    const dmasim_cpu_op ops[] = {{.kind = DMASIM_OP_STORE, .a = RX + 8, .b = 8, .c = 0x5555555555555555ull}};
+    script_run(&s, ops, 1);
+    uint64_t mem = 1, view = 0;
+    dmasim_mem_read(s.sim, RX + 8, &mem, 8);
+    dmasim_cache_read_coherent(dmasim_cpu_dcache(s.cpu), RX + 8, &view, 8);
+    ck_assert_uint_eq(mem, 0);
+    ck_assert_uint_eq(view, 0x5555555555555555ull);
+    dmasim_sim_destroy(s.sim);
+}
+END_TEST
+
 static Suite *coherence_suite(void)
 {
     Suite *s = suite_create("coherence");
@@ -382,6 +453,9 @@ static Suite *coherence_suite(void)
     tcase_add_loop_test(t, test_invalidate_discards_dirty_data, 0, 2);
     tcase_add_loop_test(t, test_clean_costs_cycles_per_line_and_a_write_back_per_dirty_line, 0, 2);
     tcase_add_test(t, test_unaligned_or_empty_maintenance_range_is_rejected);
+    tcase_add_loop_test(t, test_a_read_is_stale_only_for_bytes_written_before_it, 0, 2);
+    tcase_add_test(t, test_zero_max_reports_keeps_none_but_counts);
+    tcase_add_test(t, test_coherent_view_overlays_dirty_lines);
     tcase_add_loop_test(t, test_stale_detection_with_a_running_trace_is_the_same_on_both_paths, 0, 3);
     suite_add_tcase(s, t);
     return s;

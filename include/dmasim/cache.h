@@ -95,8 +95,13 @@ typedef struct dmasim_cache_coherence_stats {
 
 DMASIM_API void dmasim_cache_get_coherence_stats(const dmasim_cache *c, dmasim_cache_coherence_stats *out);
 
-/* Keep at most n reports (default 16; all problems are counted regardless). Returns 0 or ENOMEM. */
+/* Keep at most n reports (default 16; 0 keeps none; all problems are counted regardless).
+ * Returns 0 or ENOMEM. */
 DMASIM_API int dmasim_cache_set_max_reports(dmasim_cache *c, size_t n);
+/* The bytes a coherent observer reads now: memory overlaid with the cache's dirty lines (when
+ * it holds data). Zero time, no side effects. Returns 0. */
+DMASIM_API int dmasim_cache_read_coherent(const dmasim_cache *c, dmasim_addr addr, void *buf, size_t len);
+
 /* The kept reports, in the order they were found (time order per kind). */
 DMASIM_API size_t dmasim_cache_stale_report_count(const dmasim_cache *c);
 DMASIM_API const dmasim_stale_report *dmasim_cache_stale_report_at(const dmasim_cache *c, size_t i);

@@ -83,9 +83,11 @@ typedef enum dmasim_cpu_op_kind {
     DMASIM_OP_CACHE_CLEAN = 5,
     DMASIM_OP_CACHE_INVALIDATE = 6,
     DMASIM_OP_CACHE_FLUSH = 7,
-    /* The Linux streaming DMA API on [a, a + b) for direction c (dmasim_dma_dir), as arm64
-     * implements it: map and sync_for_device clean (TO_DEVICE, BIDIRECTIONAL) or invalidate
-     * (FROM_DEVICE); unmap and sync_for_cpu invalidate unless TO_DEVICE (then nothing). */
+    /* The Linux streaming DMA API on [a, a + b) for direction c (dmasim_dma_dir), as 32-bit ARM
+     * and older arm64 kernels implement it (__dma_map_area): map and sync_for_device clean
+     * (TO_DEVICE, BIDIRECTIONAL) or invalidate (FROM_DEVICE); unmap and sync_for_cpu invalidate
+     * unless TO_DEVICE (then nothing). Current arm64 cleans on map in every direction, which
+     * costs write-backs of dirty lines but gives the same bytes. */
     DMASIM_OP_DMA_MAP = 8,
     DMASIM_OP_DMA_UNMAP = 9,
     DMASIM_OP_DMA_SYNC_FOR_CPU = 10,

@@ -108,7 +108,8 @@ struct dmasim_event {
 enum {
     DMASIM_PRIO_SIGNAL = -100, /* wire changes */
     DMASIM_PRIO_DEFAULT = 0,   /* component activity (requests, completions) */
-    DMASIM_PRIO_ARBITRATE = 100 /* bus arbitration: after every request at the same time */
+    DMASIM_PRIO_ARBITRATE = 100, /* bus arbitration: after every request at the same time */
+    DMASIM_PRIO_LATE = 200       /* observers: after everything else that happens at that time */
 };
 
 DMASIM_API void dmasim_event_init(dmasim_event *ev, dmasim_event_fn fn, void *ctx);

@@ -11,7 +11,8 @@
 typedef enum cli_verdict {
     VERDICT_UNCHECKED = 0, /* verify: false, or not run */
     VERDICT_OK = 1,        /* destination equals source */
-    VERDICT_MISMATCH = 2   /* first differing byte in bad_addr */
+    VERDICT_MISMATCH = 2,  /* first differing byte in bad_addr */
+    VERDICT_STOPPED = 3    /* the channel stopped with an error (a simulated fault): nothing to compare */
 } cli_verdict;
 
 struct cli_system;

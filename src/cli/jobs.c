@@ -154,7 +154,15 @@ int sys_jobs_build(cli_system *s)
 }
 
 /* Compare [dst, dst + len) with [src, src + len); 0 if equal, else 1 and *bad. */
-static int compare_ranges(dmasim_sim *sim, dmasim_addr src, dmasim_addr dst, uint64_t len, dmasim_addr *bad)
+/* Read len bytes at addr: memory, or for a coherent job the coherent view (memory overlaid
+ * with the CPU's dirty lines, which a snooping DMA reads and writes around). */
+static int read_view(dmasim_sim *sim, const dmasim_cache *coherent, dmasim_addr addr, void *buf, size_t len)
+{
+    return coherent ? dmasim_cache_read_coherent(coherent, addr, buf, len) : dmasim_mem_read(sim, addr, buf, len);
+}
+
+static int compare_ranges(dmasim_sim *sim, const dmasim_cache *coherent, dmasim_addr src, dmasim_addr dst,
+                          uint64_t len, dmasim_addr *bad)
 {
     unsigned char a[CHUNK], b[CHUNK];
     uint64_t done = 0;
@@ -163,7 +171,7 @@ static int compare_ranges(dmasim_sim *sim, dmasim_addr src, dmasim_addr dst, uin
         size_t n = len - done < CHUNK ? (size_t)(len - done) : CHUNK;
         size_t k;
 
-        if (dmasim_mem_read(sim, src + done, a, n) || dmasim_mem_read(sim, dst + done, b, n)) {
+        if (read_view(sim, coherent, src + done, a, n) || read_view(sim, coherent, dst + done, b, n)) {
             *bad = dst + done; /* reads cannot fail today; treat a failure as a difference */
             return 1;
         }
@@ -188,9 +196,18 @@ int sys_jobs_verify(cli_system *s)
         const scn_job *j = &s->file->scn->dmac->jobs[i];
         cli_job *job = &s->jobs[i];
 
+        dmasim_dma_channel_status st;
+        int coherent = (j->coherence == SCN_MODE_DEFAULT ? s->file->scn->dmac->coherence : j->coherence) !=
+                       DMASIM_COHERENCE_NONE;
+        const dmasim_cache *view = coherent && s->cpu ? dmasim_cpu_dcache(s->cpu) : NULL;
+
         if (!j->verify)
             continue;
-        if (compare_ranges(s->sim, j->src, j->dst, job_bytes(j), &job->bad_addr)) {
+        if (dmasim_dmac_channel_status(s->dmac, j->channel, &st) == 0 && st.error) {
+            job->verdict = VERDICT_STOPPED; /* reported with the channel's error, not a mismatch */
+            continue;
+        }
+        if (compare_ranges(s->sim, view, j->src, j->dst, job_bytes(j), &job->bad_addr)) {
             job->verdict = VERDICT_MISMATCH;
             snprintf(path, sizeof(path), "dmac.jobs.%u.dst", i);
             if (!failed)

@@ -161,6 +161,10 @@ static void channel_verdict(const cli_system *s, uint32_t ch, char *buf, size_t 
             snprintf(buf, len, "MISMATCH at 0x%" PRIx64, job->bad_addr);
             return;
         }
+        if (job->verdict == VERDICT_STOPPED) {
+            snprintf(buf, len, "not verified (the channel stopped with an error)");
+            return;
+        }
         ok |= job->verdict == VERDICT_OK;
     }
     snprintf(buf, len, "%s", ok ? "verified" : jobs ? "not verified" : "not verified (started by the CPU)");

@@ -194,6 +194,25 @@ static int check_workload(const scn_file *f, const scn_workload *w)
     return 0;
 }
 
+/* Uncached ranges: non-empty, inside the address space, not overlapping each other. */
+static int check_uncached(const scn_file *f, const scn_cpu *c)
+{
+    char path[64];
+
+    for (unsigned i = 0; i < c->uncached_count; i++) {
+        const scn_range *r = &c->uncached[i];
+        if (r->size == 0 || r->base + (r->size - 1) < r->base)
+            return scn_error_at(f, P(path, "cpu.uncached.%u.size", i),
+                                "must be > 0 and the range must not wrap past the address space");
+        for (unsigned j = 0; j < i; j++) {
+            const scn_range *o = &c->uncached[j];
+            if (r->base <= o->base + (o->size - 1) && o->base <= r->base + (r->size - 1))
+                return scn_error_at(f, P(path, "cpu.uncached.%u", i), "overlaps cpu.uncached.%u", j);
+        }
+    }
+    return 0;
+}
+
 static int check_cpu(const scn_file *f, const scn_cpu *c)
 {
     if (c->clock_ratio == 0 || c->clock_ratio > 1024)
@@ -203,6 +222,13 @@ static int check_cpu(const scn_file *f, const scn_cpu *c)
                             "the bus period (%" PRIu64 " ps) is not a multiple of clock_ratio %" PRIu32,
                             f->scn->bus.period_ps, c->clock_ratio);
     if (check_dcache(f, &c->dcache))
+        return -1;
+    if (c->snoop_cycles > 1024)
+        return scn_error_at(f, "cpu.snoop_cycles", "%" PRIu32 " is out of range 0..1024", c->snoop_cycles);
+    if (c->maintenance_cycles > 1000)
+        return scn_error_at(f, "cpu.maintenance_cycles", "%" PRIu32 " is out of range 0..1000",
+                            c->maintenance_cycles);
+    if (check_uncached(f, c))
         return -1;
     return c->workload ? check_workload(f, c->workload) : 0;
 }
