@@ -20,6 +20,7 @@ typedef struct channel {
     struct dmasim_dmac *dmac;
     /* statistics */
     uint64_t transfers, items, bytes, completion_cycles, total_busy_cycles, errors;
+    uint64_t walk_reads, walk_cycles; /* IOMMU page-table reads issued for this channel */
 } channel;
 
 enum state { ST_IDLE, ST_WAIT_IDLE, ST_REQUESTING, ST_OWN };
@@ -328,10 +329,12 @@ static int unit_next(dmasim_dmac *d, const channel *c, dmasim_bus_txn *txn, dmas
 }
 
 /* The unit's transaction txn completed at time t. */
-static void unit_step_done(dmasim_dmac *d, const channel *c, const dmasim_bus_txn *txn, dmasim_time t)
+static void unit_step_done(dmasim_dmac *d, channel *c, const dmasim_bus_txn *txn, dmasim_time t)
 {
     unit *u = &d->u;
     if (u->walking) {
+        c->walk_reads++;
+        c->walk_cycles += txn->cycles;
         int r = txn->status ? dmasim_iommu_walk_abort_at(d->mmu, &u->walk, t)
                             : dmasim_iommu_walk_step_at(d->mmu, &u->walk, dmasim_iommu_pte_load(u->pte), t);
         if (r == DMASIM_IOMMU_WALK)
@@ -653,6 +656,10 @@ static int dmac_register(dmasim_dmac *d)
         e |= dmasim__stat_u64(sim, buf, "busy_cycles", &c->total_busy_cycles, "cycles (bus clock)",
                               "start to end, summed over transfers");
         e |= dmasim__stat_u64(sim, buf, "errors", &c->errors, "", "transfers stopped by an error");
+        e |= dmasim__stat_u64(sim, buf, "iommu_walk_reads", &c->walk_reads, "",
+                              "IOMMU page-table reads made for this channel's translations");
+        e |= dmasim__stat_u64(sim, buf, "iommu_walk_cycles", &c->walk_cycles, "cycles (bus clock)",
+                              "bus cycles of those page-table reads");
     }
     if (e)
         return DMASIM_ENOMEM;
