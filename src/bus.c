@@ -77,6 +77,11 @@ struct dmasim_bus {
     dmasim_time txn_start;
 
     dmasim_time data_time;  /* end of the data phase of the transaction being performed */
+    struct observer {
+        dmasim_bus_observer_fn fn;
+        void *ctx;
+    } *observers;
+    size_t nobservers, observers_cap;
     struct snooper {
         int owner;
         uint32_t cycles;
@@ -122,6 +127,7 @@ static void bus_destroy(void *self)
         master_free(sim, bus->masters[i]);
     dmasim__free(sim, bus->masters, bus->masters_cap * sizeof *bus->masters);
     dmasim__free(sim, bus->snoopers, bus->snoopers_cap * sizeof *bus->snoopers);
+    dmasim__free(sim, bus->observers, bus->observers_cap * sizeof *bus->observers);
     dmasim__strfree(sim, bus->name);
     dmasim__free(sim, bus, sizeof *bus);
 }
@@ -666,8 +672,10 @@ int dmasim_bus_rearbitrate(dmasim_bus *bus, int mi)
 
 /* ---- transactions: fast path ---- */
 
-static void count_txn(dmasim_bus *bus, master *m, const dmasim_bus_txn *txn, uint32_t beats)
+static void count_txn(dmasim_bus *bus, master *m, const dmasim_bus_txn *txn, uint32_t beats, dmasim_time end)
 {
+    for (size_t i = 0; i < bus->nobservers; i++) /* tracing: every transaction, once, when it ends */
+        bus->observers[i].fn(bus->observers[i].ctx, bus->owner, txn, end - txn->cycles * bus->period, end);
     m->transactions++;
     bus->transactions++;
     if (txn->status) {
@@ -769,6 +777,17 @@ uint64_t dmasim_bus_snoop_cycles(const dmasim_bus *bus, int mi)
     return n;
 }
 
+int dmasim_bus_add_observer(dmasim_bus *bus, dmasim_bus_observer_fn fn, void *ctx)
+{
+    if (!fn)
+        return DMASIM_EINVAL;
+    if (dmasim__grow(bus->sim, (void **)&bus->observers, &bus->observers_cap, bus->nobservers + 1,
+                     sizeof *bus->observers))
+        return DMASIM_ENOMEM;
+    bus->observers[bus->nobservers++] = (struct observer){fn, ctx};
+    return 0;
+}
+
 void dmasim_bus_coherent_traffic(dmasim_bus *bus, int delta) { bus->coherent_traffic += delta; }
 int dmasim_bus_coherent_active(const dmasim_bus *bus) { return bus->coherent_traffic > 0; }
 
@@ -780,7 +799,7 @@ int dmasim_bus_access(dmasim_bus *bus, int mi, dmasim_bus_txn *txn)
     uint32_t beats;
     slave *s = time_txn(bus, mi, txn, &beats);
     data_txn(bus, s, txn, bus->cursor); /* nobody else can touch the bus until the cursor */
-    count_txn(bus, bus->masters[mi], txn, beats);
+    count_txn(bus, bus->masters[mi], txn, beats, bus->cursor);
     return txn->status;
 }
 
@@ -791,7 +810,7 @@ static void done_event(dmasim_sim *sim, dmasim_event *ev, void *ctx)
     dmasim_bus_txn *txn = bus->inflight;
     master *m = bus->masters[bus->owner];
     data_txn(bus, bus->txn_slave, txn, dmasim_sim_now(sim));
-    count_txn(bus, m, txn, bus->nbeats);
+    count_txn(bus, m, txn, bus->nbeats, dmasim_sim_now(sim));
     bus->inflight = NULL;
     m->ops->done(m->ctx, txn, bus->cursor);
 }
@@ -827,7 +846,7 @@ static void txn_complete(dmasim_bus *bus, dmasim_time t)
         data_txn(bus, bus->txn_slave, txn, t);
     txn->cycles = (t - bus->txn_start) / bus->period;
     master *m = bus->masters[bus->owner];
-    count_txn(bus, m, txn, txn->status ? 0 : bus->nbeats);
+    count_txn(bus, m, txn, txn->status ? 0 : bus->nbeats, t);
     bus->inflight = NULL;
     bus->phase = PH_NONE;
     bus->cursor = t;

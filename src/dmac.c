@@ -17,6 +17,7 @@ typedef struct channel {
     uint64_t items_done;
     dmasim_time start_time, end_time;
     dmasim_event start_ev; /* register-programmed start, at the write's data time */
+    dmasim_signal *busy_sig; /* "<dmac>.chN.busy": 1 from start to terminal count or error */
     struct dmasim_dmac *dmac;
     /* statistics */
     uint64_t transfers, items, bytes, completion_cycles, total_busy_cycles, errors;
@@ -109,6 +110,7 @@ static void update_irq(dmasim_dmac *d)
 static void channel_finish(dmasim_dmac *d, channel *c, dmasim_time t)
 {
     c->busy = 0;
+    dmasim_signal_set(c->busy_sig, 0);
     if (c->x.coherence != DMASIM_COHERENCE_NONE)
         dmasim_bus_coherent_traffic(d->bus, -1);
     c->end_time = t;
@@ -156,6 +158,7 @@ int dmasim_dmac_channel_start(dmasim_dmac *d, unsigned ch, const dmasim_dma_tran
     c->start_time = dmasim_sim_now(d->sim);
     c->end_time = DMASIM_TIME_NEVER;
     c->transfers++;
+    dmasim_signal_set(c->busy_sig, 1);
     if (t->coherence != DMASIM_COHERENCE_NONE)
         dmasim_bus_coherent_traffic(d->bus, +1);
     update_irq(d);
@@ -671,6 +674,10 @@ static int dmac_register(dmasim_dmac *d)
     snprintf(buf, sizeof buf, "%s.hlda", d->name);
     if (!e)
         e = dmasim_signal_create(sim, buf, 1, 0, &d->hlda);
+    for (uint32_t i = 0; i < d->nch && !e; i++) {
+        snprintf(buf, sizeof buf, "%s.ch%u.busy", d->name, i);
+        e = dmasim_signal_create(sim, buf, 1, 0, &d->ch[i].busy_sig);
+    }
     return e;
 }
 

@@ -181,6 +181,17 @@ DMASIM_API int dmasim_bus_add_snooper(dmasim_bus *bus, int owner, uint32_t snoop
 /* Extra bus cycles a coherent transaction of `master` costs (sum over the other snoopers). */
 DMASIM_API uint64_t dmasim_bus_snoop_cycles(const dmasim_bus *bus, int master);
 
+/* ---- Observers (tracing) ------------------------------------------------------------------ */
+
+/* Called once per transaction of any master when it completes, with its first cycle's start
+ * (the address phase, ps) and its end (ps), on both paths. For tracing only: it must not change
+ * the simulation. The end is the simulated time of the completion; on the fast path a batched
+ * transaction is reported when it is computed, which can be before simulated time reaches its
+ * end (a trace writer keeps them in order per master). */
+typedef void (*dmasim_bus_observer_fn)(void *ctx, int master, const dmasim_bus_txn *txn, dmasim_time start,
+                                       dmasim_time end);
+DMASIM_API int dmasim_bus_add_observer(dmasim_bus *bus, dmasim_bus_observer_fn fn, void *ctx);
+
 /* Masters that issue coherent (snoop) transactions say so while they do (counted per call);
  * a snooper whose owner runs ahead of simulated time must not while any is active. */
 DMASIM_API void dmasim_bus_coherent_traffic(dmasim_bus *bus, int delta);
