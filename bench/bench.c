@@ -742,6 +742,71 @@ static void case_kernel(const opts *o, result *res)
     }
 }
 
+/* ---- (f) DRAM standalone mode: a random stream, 16 outstanding ------------------------------- */
+
+typedef struct dram_loop {
+    dmasim_dram *d;
+    uint64_t rng, left, last_done;
+} dram_loop;
+
+static void dram_loop_done(void *ud, const dmasim_dram_request *r)
+{
+    dram_loop *l = ud;
+    l->last_done = r->done;
+    if (!l->left)
+        return;
+    l->left--;
+    uint64_t z = (l->rng += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    z ^= z >> 31;
+    if (dmasim_dram_submit(l->d, z & ~(uint64_t)63, 0, r->done, NULL))
+        fail("dram_random: submit failed");
+}
+
+/* `dmasim dram --preset ddr4-2400 --pattern random --outstanding 16` in the library: random
+ * 64-byte reads over the 4 GiB device, a new one issued in the cycle one completes. The rate is
+ * requests per host second; checked: every request completes, and every repetition ends at the
+ * same DRAM cycle. Runs when no --only is given. */
+static void case_dram_random(const opts *o)
+{
+    if (o->only != 0)
+        return;
+    enum { OUTSTANDING = 16 };
+    uint64_t n = o->quick ? 20000 : 5000000, first_end = 0;
+    result res = {.name = "dram_random", .unit = "requests", .rate_unit = "req/s", .target = 20e6};
+    for (int rep = 0; rep < o->reps; rep++) {
+        dmasim_sim *sim;
+        check_rc(dmasim_sim_create(NULL, &sim), NULL, "dmasim_sim_create");
+        dmasim_dram_config cfg;
+        check_rc(dmasim_dram_preset("ddr4-2400", &cfg), sim, "dmasim_dram_preset");
+        dram_loop l = {NULL, 1, n - OUTSTANDING, 0};
+        check_rc(dmasim_dram_create_standalone(sim, &cfg, &l.d), sim, "dmasim_dram_create_standalone");
+        dmasim_dram_on_complete(l.d, dram_loop_done, &l);
+        double t0 = now_s();
+        for (int i = 0; i < OUTSTANDING; i++)
+            check_rc(dmasim_dram_submit(l.d, (uint64_t)i * 0x10040, 0, 0, NULL), sim, "dmasim_dram_submit");
+        check_rc(dmasim_dram_drain(l.d), sim, "dmasim_dram_drain");
+        double t1 = now_s();
+        dmasim_dram_stats st;
+        dmasim_dram_get_stats(l.d, &st);
+        if (st.reads != n || dmasim_dram_outstanding(l.d) != 0)
+            fail("dram_random: %" PRIu64 " of %" PRIu64 " requests completed", st.reads, n);
+        if (rep == 0) {
+            first_end = l.last_done;
+            add_note("dram_random: DDR4-2400, %" PRIu64 " random reads, %d outstanding: last completion at "
+                     "DRAM cycle %" PRIu64 ", %.1f %% of peak bandwidth, %" PRIu64 " row conflicts, average "
+                     "read latency %.1f cycles",
+                     n, OUTSTANDING, l.last_done, st.bandwidth_pct, st.row_conflicts, st.read_latency_avg);
+        } else if (l.last_done != first_end) {
+            fail("dram_random: repetition ended at cycle %" PRIu64 " instead of %" PRIu64, l.last_done, first_end);
+        }
+        record(&res, rep, t1 - t0, st.reads);
+        dmasim_sim_destroy(sim);
+    }
+    print_result(&res);
+}
+
 /* ---- main ------------------------------------------------------------------------------------ */
 
 static int file_exists(const char *path)
@@ -908,6 +973,7 @@ int main(int argc, char **argv)
         case_kernel(&o, &r);
         print_result(&r);
     }
+    case_dram_random(&o);
     if (have_base)
         add_note("trace alone: %" PRIu64 " lines, %" PRIu64 " bus cycles, %" PRIu64 " CPU cycles, D1 misses %" PRIu64
                  " read / %" PRIu64 " write",

@@ -16,6 +16,8 @@
 #include "dmasim/cache.h"
 #include "dmasim/cpu.h"
 #include "dmasim/dmac.h"
+#include "dmasim/iommu.h"
+#include "dmasim/dram.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "build.h"
+#include "dram_cfg.h"
 
 /* Report a library error at a scenario path, with the simulation's detail. */
 static int lib_error(const cli_system *s, const char *path, int rc)
@@ -42,6 +43,17 @@ static int build_memories(cli_system *s)
         char path[32];
         int rc;
 
+        if (m->kind == SCN_MEM_DRAM) {
+            dmasim_dram_config dc;
+            rc = cli_dram_memory_config(s->file, i, &dc);
+            if (rc == 0 && (rc = dmasim_dram_create(s->bus, &dc, NULL)) != 0) {
+                snprintf(path, sizeof(path), "memory.%u", i);
+                return lib_error(s, path, rc);
+            }
+            if (rc)
+                return -1;
+            continue;
+        }
         dmasim_sram_config_init(&cfg);
         cfg.name = m->name;
         cfg.base = m->base;
@@ -74,6 +86,7 @@ static int build_cpu(cli_system *s)
     cfg.snoop_cycles = c->snoop_cycles;
     cfg.maintenance_cycles = c->maintenance_cycles;
     cfg.max_stale_reports = c->max_stale_reports;
+    cfg.iommu_op_cycles = c->iommu_op_cycles;
     rc = dmasim_cpu_create(s->bus, &cfg, &s->cpu);
     if (rc)
         return lib_error(s, "cpu", rc);
@@ -134,6 +147,8 @@ int sys_build(cli_system *s, const scn_file *f, unsigned flags)
     if (scn->cpu && build_cpu(s))
         return -1;
     if (scn->dmac && build_dmac(s))
+        return -1;
+    if (scn->iommu && (sys_iommu_build(s) || sys_iommu_connect(s)))
         return -1;
     if (sys_jobs_build(s))
         return -1;

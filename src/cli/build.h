@@ -32,8 +32,10 @@ typedef struct cli_system {
     unsigned flags;    /* BUILD_* */
     dmasim_sim *sim;
     dmasim_bus *bus;
-    dmasim_cpu *cpu;   /* NULL without a cpu */
-    dmasim_dmac *dmac; /* NULL without a dmac */
+    dmasim_cpu *cpu;     /* NULL without a cpu */
+    dmasim_dmac *dmac;   /* NULL without a dmac */
+    dmasim_iommu *iommu; /* NULL without an iommu */
+    int dmac_translated; /* the DMAC's addresses are IOVAs (an iommu, and dmac.iommu) */
     int workload_started;
     cli_job *jobs;
     unsigned njobs;
@@ -58,6 +60,14 @@ int sys_jobs_build(cli_system *s);
  * Returns 0, or -1 after printing where the first failed job differs. */
 int sys_jobs_verify(cli_system *s);
 int sys_workload_start(cli_system *s);
+
+/* ---- iommu.c ---- */
+/* Create the IOMMU, attach its devices and make its mappings (after the memories). */
+int sys_iommu_build(cli_system *s);
+/* Put the DMAC behind the IOMMU (dmac.iommu) and give the CPU the IOMMU for its script ops. */
+int sys_iommu_connect(cli_system *s);
+/* Who requester id `device` is, for messages: "dmac0 ch1", or "" if no DMA channel has it. */
+void sys_iommu_device_name(const cli_system *s, uint32_t device, char *buf, size_t len);
 
 /* The channels that a job or a script operation uses, as a bit mask. */
 uint32_t sys_channels_used(const cli_system *s);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dram_cfg.h"
 #include "load.h"
 
 #ifndef PATH_MAX
@@ -48,5 +49,7 @@ int scn_file_finalize(scn_file *f)
         if (resolve_trace_path(f, s->cpu->workload->trace))
             return -1;
     }
+    if (cli_dram_resolve(f))
+        return -1;
     return scn_validate(f);
 }

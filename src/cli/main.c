@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "dram_cmd.h"
 #include "dmasim/dmasim.h"
 
 void cli_usage(FILE *out)
@@ -12,6 +13,7 @@ void cli_usage(FILE *out)
             "usage: dmasim run SCENARIO.yaml [--set path=value]... [--stats-json FILE] [--resolved FILE]\n"
             "                  [--reference]\n"
             "       dmasim compare SCENARIO.yaml [--set path=value]... [--csv FILE]\n"
+            "       dmasim dram (--config FILE | --preset NAME) (--trace FILE | --pattern ...) (see dmasim dram --help)\n"
             "       dmasim --help | --version\n"
             "\n"
             "  run       build the system the scenario describes, run it, print a summary\n"
@@ -135,6 +137,8 @@ int main(int argc, char **argv)
         printf("dmasim %s\n", dmasim_version_string());
         return CLI_OK;
     }
+    if (strcmp(argv[1], "dram") == 0)
+        return cli_dram(argc - 2, argv + 2);
     if (strcmp(argv[1], "run") != 0 && strcmp(argv[1], "compare") != 0)
         return usage_error("unknown command '%s'", argv[1]);
     rc = cli_parse(argc - 2, argv + 2, argv[1], &o);

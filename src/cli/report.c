@@ -208,6 +208,70 @@ static void summary_dmac(FILE *out, const cli_system *s)
     }
 }
 
+/* "device 1 (dmac0 ch1, domain 1)" */
+static void iommu_who(const cli_system *s, uint32_t device, uint32_t domain, char *buf, size_t len)
+{
+    char name[64], dom[32];
+
+    sys_iommu_device_name(s, device, name, sizeof(name));
+    if (domain == DMASIM_IOMMU_NO_DOMAIN)
+        snprintf(dom, sizeof(dom), "no domain");
+    else
+        snprintf(dom, sizeof(dom), "domain %" PRIu32, domain);
+    snprintf(buf, len, "device %" PRIu32 " (%s%s%s)", device, name, name[0] ? ", " : "", dom);
+}
+
+/* IOTLB and walks, then the faults and the stale-IOTLB uses with their first records. */
+static void summary_iommu(FILE *out, const cli_system *s)
+{
+    const scn_iommu *m = s->file->scn->iommu;
+    const scn_dmac *d = s->file->scn->dmac;
+    dmasim_iommu_stats st;
+    uint64_t lookups;
+    char who[128];
+    size_t i, n;
+
+    dmasim_iommu_get_stats(s->iommu, &st);
+    lookups = st.iotlb_hits + st.iotlb_misses;
+    fprintf(out, "%-11s %" PRIu32 " levels, IOTLB %" PRIu32 " entries (%" PRIu32 " ways)", m->name, m->levels,
+            m->iotlb_entries, m->iotlb_ways);
+    if (s->dmac_translated)
+        fprintf(out, ", %s translated (ch0 = device %" PRIu32 ")\n", d->name, d->iommu_device);
+    else
+        fprintf(out, "%s\n", d ? ", the DMAC bypasses it (dmac.iommu: false)" : "");
+    fprintf(out, "  IOTLB     %" PRIu64 " hits, %" PRIu64 " misses (%.2f%%), %" PRIu64 " evictions, %" PRIu64
+                 " invalidations\n",
+            st.iotlb_hits, st.iotlb_misses, percent(st.iotlb_misses, lookups), st.iotlb_evictions, st.invalidations);
+    fprintf(out, "  walks     %" PRIu64 " walks, %" PRIu64 " PTE reads", st.walks, st.walk_reads);
+    if (st.passthrough)
+        fprintf(out, ", %" PRIu64 " passthrough accesses", st.passthrough);
+    fprintf(out, "\n  faults    %" PRIu64 "\n", st.faults);
+    n = dmasim_iommu_fault_count(s->iommu);
+    for (i = 0; i < n; i++) {
+        const dmasim_iommu_fault *r = dmasim_iommu_fault_at(s->iommu, i);
+
+        if (!r)
+            break;
+        iommu_who(s, r->device, r->domain, who, sizeof(who));
+        fprintf(out, "            %s %s at IOVA 0x%" PRIx64 " by %s at %" PRIu64 " ns",
+                dmasim_iommu_fault_kind_name(r->kind), r->is_write ? "write" : "read", r->iova, who, r->time / 1000);
+        if (r->level)
+            fprintf(out, " (level %u PTE at 0x%" PRIx64 ")", r->level, r->pte_addr);
+        fprintf(out, "\n");
+    }
+    fprintf(out, "  stale     %" PRIu64 " stale IOTLB uses\n", st.stale_iotlb_uses);
+    n = dmasim_iommu_stale_count(s->iommu);
+    for (i = 0; i < n; i++) {
+        const dmasim_iommu_stale_use *r = dmasim_iommu_stale_at(s->iommu, i);
+
+        if (!r)
+            break;
+        iommu_who(s, r->device, r->domain, who, sizeof(who));
+        fprintf(out, "            %s at IOVA 0x%" PRIx64 " by %s at %" PRIu64 " ns used physical 0x%" PRIx64 "\n",
+                r->is_write ? "write" : "read", r->iova, who, r->time / 1000, r->phys);
+    }
+}
+
 static void summary_bus(FILE *out, const cli_system *s)
 {
     const char *bus = dmasim_bus_name(s->bus);
@@ -229,6 +293,35 @@ static void summary_bus(FILE *out, const cli_system *s)
     fprintf(out, "%-11s %-10s %8.2f\n", "", "(idle)", percent(cycles > owned ? cycles - owned : 0, cycles));
 }
 
+/* Each DRAM memory: requests, row-buffer outcomes, read latency, refreshes (docs/dram.md). */
+static void summary_dram(FILE *out, const cli_system *s)
+{
+    const scenario *scn = s->file->scn;
+
+    for (unsigned i = 0; i < scn->memory_count; i++) {
+        const scn_memory *m = &scn->memory[i];
+        const char *n = m->name;
+        uint64_t reads = report_stat(s, "%s.reads", n), writes = report_stat(s, "%s.writes", n);
+        double lat = 0;
+        char path[300];
+
+        if (m->kind != SCN_MEM_DRAM)
+            continue;
+        snprintf(path, sizeof(path), "%s.read_latency_avg", n);
+        dmasim_sim_stat_double(s->sim, path, &lat);
+        fprintf(out, "%-11s %s%s%" PRIu64 " reads, %" PRIu64 " writes (DRAM bursts)\n", n, m->preset ? m->preset : "",
+                m->preset ? ": " : "", reads, writes);
+        fprintf(out, "  rows      %" PRIu64 " hits (%.2f%%), %" PRIu64 " misses, %" PRIu64 " conflicts; %" PRIu64
+                     " ACT, %" PRIu64 " PRE, %" PRIu64 " REF\n",
+                report_stat(s, "%s.row_hits", n), percent(report_stat(s, "%s.row_hits", n), reads + writes),
+                report_stat(s, "%s.row_misses", n), report_stat(s, "%s.row_conflicts", n),
+                report_stat(s, "%s.activates", n), report_stat(s, "%s.precharges", n),
+                report_stat(s, "%s.refreshes", n));
+        fprintf(out, "  latency   read avg %.2f, max %" PRIu64 " DRAM cycles\n", lat,
+                report_stat(s, "%s.read_latency_max", n));
+    }
+}
+
 void report_summary(FILE *out, const cli_system *s)
 {
     summary_time(out, s);
@@ -236,6 +329,9 @@ void report_summary(FILE *out, const cli_system *s)
         summary_cpu(out, s);
     if (s->dmac)
         summary_dmac(out, s);
+    if (s->iommu)
+        summary_iommu(out, s);
+    summary_dram(out, s);
     summary_bus(out, s);
 }
 

@@ -32,11 +32,18 @@ typedef struct scn_bus {
     uint32_t address_cycles;
 } scn_bus;
 
+typedef enum scn_mem_kind { SCN_MEM_SRAM = 0, SCN_MEM_DRAM = 1 } scn_mem_kind;
+
+struct scn_dram; /* dram_cfg.h */
+
 typedef struct scn_memory {
     char *name;
     uint64_t base;
     uint64_t size;
-    uint32_t wait_states;
+    uint32_t wait_states;   /* sram */
+    int kind;               /* scn_mem_kind */
+    char *preset;           /* dram: a built-in preset (NULL: the library's defaults) */
+    struct scn_dram *dram;  /* dram: keys over the preset; complete after finalize */
 } scn_memory;
 
 typedef struct scn_dcache {
@@ -70,6 +77,11 @@ typedef struct scn_op {
     int mode; /* dmasim_dma_mode or SCN_MODE_DEFAULT */
     int coherence; /* dma_start: dmasim_dma_coherence or SCN_MODE_DEFAULT (dmac.coherence) */
     int dir;       /* DMA API ops: dmasim_dma_dir */
+    uint32_t domain;   /* IOMMU ops */
+    uint64_t iova;     /* IOMMU ops (size: the range's bytes) */
+    uint64_t phys;     /* iommu_map */
+    int perms;         /* iommu_map: DMASIM_IOMMU_READ | DMASIM_IOMMU_WRITE */
+    int page_size;     /* iommu_map: bytes, DMASIM_IOMMU_PAGE_4K or _2M */
 } scn_op;
 
 typedef struct scn_synthetic {
@@ -100,6 +112,7 @@ typedef struct scn_cpu {
     uint32_t snoop_cycles;
     uint32_t maintenance_cycles;
     uint32_t max_stale_reports;
+    uint32_t iommu_op_cycles;
     scn_range *uncached;
     unsigned uncached_count;
     scn_dcache dcache;
@@ -128,9 +141,43 @@ typedef struct scn_dmac {
     uint32_t max_burst;
     int mode; /* dmasim_dma_mode */
     int coherence; /* dmasim_dma_coherence: of jobs and dma_start ops without their own */
+    bool iommu;            /* behind the scenario's IOMMU (ignored without one) */
+    uint32_t iommu_device; /* requester id of channel 0; channel n is iommu_device + n */
     scn_job *jobs;
     unsigned jobs_count;
 } scn_dmac;
+
+typedef struct scn_iommu_attach {
+    uint32_t device;
+    uint32_t domain;
+} scn_iommu_attach;
+
+/* One dmasim_iommu_map() made before the run. */
+typedef struct scn_iommu_map {
+    uint32_t domain;
+    uint64_t iova;
+    uint64_t phys;
+    uint64_t size;
+    int perms;     /* DMASIM_IOMMU_READ | DMASIM_IOMMU_WRITE */
+    int page_size; /* bytes: DMASIM_IOMMU_PAGE_4K or _2M */
+} scn_iommu_map;
+
+typedef struct scn_iommu {
+    char *name;
+    uint32_t levels;
+    uint32_t iotlb_entries;
+    uint32_t iotlb_ways;
+    uint64_t mem_base;
+    uint64_t mem_size;
+    uint64_t table_base;
+    uint64_t table_size;
+    uint32_t max_records;
+    bool passthrough;
+    scn_iommu_attach *attach;
+    unsigned attach_count;
+    scn_iommu_map *mappings;
+    unsigned mappings_count;
+} scn_iommu;
 
 typedef struct scenario {
     char *name;
@@ -141,6 +188,7 @@ typedef struct scenario {
     unsigned memory_count;
     scn_cpu *cpu;   /* NULL when absent */
     scn_dmac *dmac; /* NULL when absent */
+    scn_iommu *iommu; /* NULL when absent */
 } scenario;
 
 /* ---- schema.c ---------------------------------------------------------------------------- */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "dmasim/dmasim.h"
+#include "dram_cfg.h"
 #include "scenario.h"
 
 #define OPT CYAML_FLAG_OPTIONAL
@@ -52,6 +53,9 @@ static const cyaml_strval_t op_names[] = {
     {"dma_sync_for_cpu", DMASIM_OP_DMA_SYNC_FOR_CPU},
     {"dma_sync_for_device", DMASIM_OP_DMA_SYNC_FOR_DEVICE},
     {"read_buffer", DMASIM_OP_READ_BUFFER},
+    {"iommu_map", DMASIM_OP_IOMMU_MAP},
+    {"iommu_unmap", DMASIM_OP_IOMMU_UNMAP},
+    {"iommu_invalidate", DMASIM_OP_IOMMU_INVALIDATE},
 };
 
 static const cyaml_strval_t coherence_names[] = {
@@ -74,6 +78,18 @@ static const cyaml_strval_t dir_names[] = {
     {"bidirectional", DMASIM_DMA_BIDIRECTIONAL},
 };
 
+static const cyaml_strval_t perms_names[] = {
+    {"none", 0},
+    {"r", DMASIM_IOMMU_READ},
+    {"w", DMASIM_IOMMU_WRITE},
+    {"rw", DMASIM_IOMMU_READ | DMASIM_IOMMU_WRITE},
+};
+
+static const cyaml_strval_t page_size_names[] = {
+    {"4k", (int64_t)DMASIM_IOMMU_PAGE_4K},
+    {"2m", (int64_t)DMASIM_IOMMU_PAGE_2M},
+};
+
 static const cyaml_strval_t init_names[] = {
     {"pattern", SCN_INIT_PATTERN},
     {"zero", SCN_INIT_ZERO},
@@ -90,11 +106,19 @@ static const cyaml_schema_field_t bus_fields[] = {
     CYAML_FIELD_END,
 };
 
+static const cyaml_strval_t memory_kind_names[] = {
+    {"sram", SCN_MEM_SRAM},
+    {"dram", SCN_MEM_DRAM},
+};
+
 static const cyaml_schema_field_t memory_fields[] = {
     STR("name", scn_memory, name),
     CYAML_FIELD_UINT("base", OPT, scn_memory, base),
     CYAML_FIELD_UINT("size", OPT, scn_memory, size),
     CYAML_FIELD_UINT("wait_states", OPT, scn_memory, wait_states),
+    ENUM("kind", scn_memory, kind, memory_kind_names),
+    STR("preset", scn_memory, preset),
+    CYAML_FIELD_MAPPING_PTR("dram", OPT_FLOW_PTR, scn_memory, dram, scn_dram_fields),
     CYAML_FIELD_END,
 };
 
@@ -134,6 +158,11 @@ static const cyaml_schema_field_t op_fields[] = {
     ENUM("mode", scn_op, mode, op_mode_names),
     ENUM("coherence", scn_op, coherence, op_coherence_names),
     ENUM("dir", scn_op, dir, dir_names),
+    CYAML_FIELD_UINT("domain", OPT, scn_op, domain),
+    CYAML_FIELD_UINT("iova", OPT, scn_op, iova),
+    CYAML_FIELD_UINT("phys", OPT, scn_op, phys),
+    ENUM("perms", scn_op, perms, perms_names),
+    ENUM("page_size", scn_op, page_size, page_size_names),
     CYAML_FIELD_END,
 };
 
@@ -176,6 +205,7 @@ static const cyaml_schema_field_t cpu_fields[] = {
     CYAML_FIELD_UINT("snoop_cycles", OPT, scn_cpu, snoop_cycles),
     CYAML_FIELD_UINT("maintenance_cycles", OPT, scn_cpu, maintenance_cycles),
     CYAML_FIELD_UINT("max_stale_reports", OPT, scn_cpu, max_stale_reports),
+    CYAML_FIELD_UINT("iommu_op_cycles", OPT, scn_cpu, iommu_op_cycles),
     CYAML_FIELD_SEQUENCE("uncached", OPT_PTR | CYAML_FLAG_BLOCK, scn_cpu, uncached, &range_entry, 0,
                          CYAML_UNLIMITED),
     CYAML_FIELD_MAPPING("dcache", OPT | CYAML_FLAG_FLOW, scn_cpu, dcache, dcache_fields),
@@ -210,7 +240,51 @@ static const cyaml_schema_field_t dmac_fields[] = {
     CYAML_FIELD_UINT("max_burst", OPT, scn_dmac, max_burst),
     ENUM("mode", scn_dmac, mode, mode_names),
     ENUM("coherence", scn_dmac, coherence, coherence_names),
+    CYAML_FIELD_BOOL("iommu", OPT, scn_dmac, iommu),
+    CYAML_FIELD_UINT("iommu_device", OPT, scn_dmac, iommu_device),
     CYAML_FIELD_SEQUENCE("jobs", OPT_PTR | CYAML_FLAG_BLOCK, scn_dmac, jobs, &job_entry, 0,
+                         CYAML_UNLIMITED),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t iommu_attach_fields[] = {
+    CYAML_FIELD_UINT("device", OPT, scn_iommu_attach, device),
+    CYAML_FIELD_UINT("domain", OPT, scn_iommu_attach, domain),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_schema_value_t iommu_attach_entry = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_FLOW, scn_iommu_attach, iommu_attach_fields),
+};
+
+static const cyaml_schema_field_t iommu_map_fields[] = {
+    CYAML_FIELD_UINT("domain", OPT, scn_iommu_map, domain),
+    CYAML_FIELD_UINT("iova", OPT, scn_iommu_map, iova),
+    CYAML_FIELD_UINT("phys", OPT, scn_iommu_map, phys),
+    CYAML_FIELD_UINT("size", OPT, scn_iommu_map, size),
+    ENUM("perms", scn_iommu_map, perms, perms_names),
+    ENUM("page_size", scn_iommu_map, page_size, page_size_names),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_schema_value_t iommu_map_entry = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_FLOW, scn_iommu_map, iommu_map_fields),
+};
+
+static const cyaml_schema_field_t iommu_fields[] = {
+    STR("name", scn_iommu, name),
+    CYAML_FIELD_UINT("levels", OPT, scn_iommu, levels),
+    CYAML_FIELD_UINT("iotlb_entries", OPT, scn_iommu, iotlb_entries),
+    CYAML_FIELD_UINT("iotlb_ways", OPT, scn_iommu, iotlb_ways),
+    CYAML_FIELD_UINT("mem_base", OPT, scn_iommu, mem_base),
+    CYAML_FIELD_UINT("mem_size", OPT, scn_iommu, mem_size),
+    CYAML_FIELD_UINT("table_base", OPT, scn_iommu, table_base),
+    CYAML_FIELD_UINT("table_size", OPT, scn_iommu, table_size),
+    CYAML_FIELD_UINT("max_records", OPT, scn_iommu, max_records),
+    CYAML_FIELD_BOOL("passthrough", OPT, scn_iommu, passthrough),
+    CYAML_FIELD_SEQUENCE("attach", OPT_PTR | CYAML_FLAG_BLOCK, scn_iommu, attach, &iommu_attach_entry, 0,
+                         CYAML_UNLIMITED),
+    CYAML_FIELD_SEQUENCE("mappings", OPT_PTR | CYAML_FLAG_BLOCK, scn_iommu, mappings, &iommu_map_entry, 0,
                          CYAML_UNLIMITED),
     CYAML_FIELD_END,
 };
@@ -224,6 +298,7 @@ static const cyaml_schema_field_t scenario_fields[] = {
                          CYAML_UNLIMITED),
     CYAML_FIELD_MAPPING_PTR("cpu", OPT_PTR | CYAML_FLAG_BLOCK, scenario, cpu, cpu_fields),
     CYAML_FIELD_MAPPING_PTR("dmac", OPT_PTR | CYAML_FLAG_BLOCK, scenario, dmac, dmac_fields),
+    CYAML_FIELD_MAPPING_PTR("iommu", OPT_PTR | CYAML_FLAG_BLOCK, scenario, iommu, iommu_fields),
     CYAML_FIELD_END,
 };
 

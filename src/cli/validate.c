@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "dmasim/dmasim.h"
+#include "dram_cfg.h"
 #include "load.h"
 
 #define P(buf, ...) (snprintf((buf), sizeof(buf), __VA_ARGS__), (buf))
@@ -57,6 +58,10 @@ static int check_memory(const scn_file *f, const scn_memory *m, unsigned i)
     if (m->wait_states > 1024)
         return scn_error_at(f, P(path, "memory.%u.wait_states", i), "%" PRIu32 " is out of range 0..1024",
                             m->wait_states);
+    if (m->kind == SCN_MEM_DRAM) {
+        dmasim_dram_config dc;
+        return cli_dram_memory_config(f, i, &dc);
+    }
     return 0;
 }
 
@@ -136,6 +141,65 @@ static int check_line_range(const scn_file *f, const scn_op *op, unsigned i)
     return 0;
 }
 
+/* IOVA space of the scenario's IOMMU: 2^(12 + 9 * levels) bytes. */
+static uint64_t iova_limit(const scn_iommu *m)
+{
+    return UINT64_C(1) << (12 + 9 * m->levels);
+}
+
+#define PHYS_LIMIT (UINT64_C(1) << 52) /* PTE bits 51:12 */
+
+/* A range that dmasim_iommu_map() would refuse for its shape (overlaps are found while
+ * building): non-empty, aligned to the page size, inside the IOVA space and below 2^52. */
+static int check_map_range(const scn_file *f, const char *at, uint32_t domain, uint64_t iova, uint64_t phys,
+                           uint64_t size, uint64_t page)
+{
+    const scn_iommu *m = f->scn->iommu;
+    char path[80];
+
+    if (domain == DMASIM_IOMMU_NO_DOMAIN)
+        return scn_error_at(f, P(path, "%s.domain", at), "%" PRIu32 " is reserved (no domain)", domain);
+    if (size == 0 || size % page)
+        return scn_error_at(f, P(path, "%s.size", at),
+                            "0x%" PRIx64 " is not a non-zero multiple of the page size (0x%" PRIx64 ")", size, page);
+    if (iova % page)
+        return scn_error_at(f, P(path, "%s.iova", at), "0x%" PRIx64 " is not aligned to the page size (0x%" PRIx64 ")",
+                            iova, page);
+    if (phys % page)
+        return scn_error_at(f, P(path, "%s.phys", at), "0x%" PRIx64 " is not aligned to the page size (0x%" PRIx64 ")",
+                            phys, page);
+    if (iova >= iova_limit(m) || size > iova_limit(m) - iova)
+        return scn_error_at(f, P(path, "%s.size", at),
+                            "IOVA range 0x%" PRIx64 " + 0x%" PRIx64 " goes beyond the %u-level IOVA space (2^%u bytes)",
+                            iova, size, m->levels, 12 + 9 * m->levels);
+    if (phys >= PHYS_LIMIT || size > PHYS_LIMIT - phys)
+        return scn_error_at(f, P(path, "%s.size", at),
+                            "physical range 0x%" PRIx64 " + 0x%" PRIx64 " goes beyond 2^52 (the PTE address field)",
+                            phys, size);
+    return 0;
+}
+
+/* iommu_map / iommu_unmap / iommu_invalidate. */
+static int check_iommu_op(const scn_file *f, const scn_op *op, unsigned i)
+{
+    char at[48], path[64];
+
+    if (!f->scn->iommu)
+        return scn_error_at(f, P(path, "cpu.workload.script.%u.op", i), "IOMMU operations need an 'iommu'");
+    P(at, "cpu.workload.script.%u", i);
+    if (op->op == DMASIM_OP_IOMMU_MAP)
+        return check_map_range(f, at, op->domain, op->iova, op->phys, op->size, (uint64_t)op->page_size);
+    if (op->domain == DMASIM_IOMMU_NO_DOMAIN)
+        return scn_error_at(f, P(path, "%s.domain", at), "%" PRIu32 " is reserved (no domain)", op->domain);
+    if (op->op == DMASIM_OP_IOMMU_UNMAP) {
+        if (op->size == 0 || op->size % DMASIM_IOMMU_PAGE_4K)
+            return scn_error_at(f, P(path, "%s.size", at), "%" PRIu32 " is not a non-zero multiple of 4096", op->size);
+        if (op->iova % DMASIM_IOMMU_PAGE_4K)
+            return scn_error_at(f, P(path, "%s.iova", at), "0x%" PRIx64 " is not 4 KiB aligned", op->iova);
+    }
+    return 0;
+}
+
 static int check_op(const scn_file *f, const scn_op *op, unsigned i)
 {
     char path[64];
@@ -156,6 +220,10 @@ static int check_op(const scn_file *f, const scn_op *op, unsigned i)
         if (op->size == 0)
             return scn_error_at(f, P(path, "cpu.workload.script.%u.size", i), "must be > 0 (bytes)");
         return 0;
+    case DMASIM_OP_IOMMU_MAP:
+    case DMASIM_OP_IOMMU_UNMAP:
+    case DMASIM_OP_IOMMU_INVALIDATE:
+        return check_iommu_op(f, op, i);
     default: /* cache maintenance and the DMA API work on whole lines */
         return check_line_range(f, op, i);
     }
@@ -228,6 +296,8 @@ static int check_cpu(const scn_file *f, const scn_cpu *c)
     if (c->maintenance_cycles > 1000)
         return scn_error_at(f, "cpu.maintenance_cycles", "%" PRIu32 " is out of range 0..1000",
                             c->maintenance_cycles);
+    if (c->iommu_op_cycles > 100000)
+        return scn_error_at(f, "cpu.iommu_op_cycles", "%" PRIu32 " is out of range 0..100000", c->iommu_op_cycles);
     if (check_uncached(f, c))
         return -1;
     return c->workload ? check_workload(f, c->workload) : 0;
@@ -261,8 +331,77 @@ static int check_dmac(const scn_file *f, const scn_dmac *d)
     if (d->reg_wait_states > 1024)
         return scn_error_at(f, "dmac.reg_wait_states", "%" PRIu32 " is out of range 0..1024",
                             d->reg_wait_states);
+    if (f->scn->iommu && d->iommu && d->iommu_device > UINT32_MAX - (d->channels - 1))
+        return scn_error_at(f, "dmac.iommu_device",
+                            "%" PRIu32 " + %" PRIu32 " channels goes past the last requester id (4294967295)",
+                            d->iommu_device, d->channels);
     for (i = 0; i < d->jobs_count; i++) {
         if (check_job(f, &d->jobs[i], i))
+            return -1;
+    }
+    return 0;
+}
+
+/* The page-table region must be memory the bus reaches: the walks read it. */
+static int check_table_region(const scn_file *f, const scn_iommu *m)
+{
+    const scenario *s = f->scn;
+
+    if (m->table_size == 0)
+        return 0;
+    for (unsigned i = 0; i < s->memory_count; i++) {
+        const scn_memory *r = &s->memory[i];
+        if (m->table_base >= r->base && m->table_base - r->base <= r->size - 1 &&
+            m->table_size - 1 <= r->size - 1 - (m->table_base - r->base))
+            return 0;
+    }
+    return scn_error_at(f, "iommu.table_base",
+                        "table region [0x%" PRIx64 ", +0x%" PRIx64 ") is not inside one memory region", m->table_base,
+                        m->table_size);
+}
+
+static int check_iommu(const scn_file *f, const scn_iommu *m)
+{
+    char path[64];
+
+    if (m->levels != 3 && m->levels != 4)
+        return scn_error_at(f, "iommu.levels", "%" PRIu32 " is not 3 or 4", m->levels);
+    if (m->iotlb_entries > 65536)
+        return scn_error_at(f, "iommu.iotlb_entries", "%" PRIu32 " is out of range 0..65536", m->iotlb_entries);
+    if (m->iotlb_entries && (m->iotlb_ways == 0 || m->iotlb_ways > m->iotlb_entries ||
+                             m->iotlb_entries % m->iotlb_ways || !is_pow2(m->iotlb_entries / m->iotlb_ways)))
+        return scn_error_at(f, "iommu.iotlb_ways",
+                            "%" PRIu32 " does not divide iotlb_entries (%" PRIu32
+                            ") into a power-of-two number of sets", m->iotlb_ways, m->iotlb_entries);
+    if (m->mem_size < 4096 || m->mem_base + (m->mem_size - 1) < m->mem_base)
+        return scn_error_at(f, "iommu.mem_size", "must be >= 4096 and the range must not wrap past the address space");
+    if (m->table_base % 4096)
+        return scn_error_at(f, "iommu.table_base", "0x%" PRIx64 " is not 4 KiB aligned", m->table_base);
+    if (m->table_size % 4096)
+        return scn_error_at(f, "iommu.table_size", "0x%" PRIx64 " is not a multiple of 4096", m->table_size);
+    if (m->table_size && (m->table_base < m->mem_base || m->table_size > m->mem_size ||
+                          m->table_base - m->mem_base > m->mem_size - m->table_size))
+        return scn_error_at(f, "iommu.table_base",
+                            "table region [0x%" PRIx64 ", +0x%" PRIx64 ") is not inside iommu.mem_base/mem_size",
+                            m->table_base, m->table_size);
+    if (check_table_region(f, m))
+        return -1;
+    if (m->max_records > 1048576)
+        return scn_error_at(f, "iommu.max_records", "%" PRIu32 " is out of range 0..1048576", m->max_records);
+    for (unsigned i = 0; i < m->attach_count; i++) {
+        if (m->attach[i].domain == DMASIM_IOMMU_NO_DOMAIN)
+            return scn_error_at(f, P(path, "iommu.attach.%u.domain", i), "%" PRIu32 " is reserved (no domain)",
+                                m->attach[i].domain);
+        for (unsigned j = 0; j < i; j++)
+            if (m->attach[j].device == m->attach[i].device)
+                return scn_error_at(f, P(path, "iommu.attach.%u.device", i),
+                                    "device %" PRIu32 " is attached by iommu.attach.%u too", m->attach[i].device, j);
+    }
+    for (unsigned i = 0; i < m->mappings_count; i++) {
+        const scn_iommu_map *p = &m->mappings[i];
+        char at[32];
+        if (check_map_range(f, P(at, "iommu.mappings.%u", i), p->domain, p->iova, p->phys, p->size,
+                            (uint64_t)p->page_size))
             return -1;
     }
     return 0;
@@ -279,6 +418,10 @@ static int check_names(const scn_file *f)
         return scn_error_at(f, "dmac.name", "'%s' is the bus's name too", s->dmac->name);
     if (s->cpu && s->dmac && strcmp(s->dmac->name, s->cpu->name) == 0)
         return scn_error_at(f, "dmac.name", "'%s' is the CPU's name too", s->dmac->name);
+    if (s->iommu && (strcmp(s->iommu->name, s->bus.name) == 0 ||
+                     (s->cpu && strcmp(s->iommu->name, s->cpu->name) == 0) ||
+                     (s->dmac && strcmp(s->iommu->name, s->dmac->name) == 0)))
+        return scn_error_at(f, "iommu.name", "'%s' is the name of another component too", s->iommu->name);
     return 0;
 }
 
@@ -295,6 +438,8 @@ int scn_validate(const scn_file *f)
         if (check_memory(f, &s->memory[i], i))
             return -1;
     }
+    if (s->iommu && check_iommu(f, s->iommu))
+        return -1;
     if (s->cpu && check_cpu(f, s->cpu))
         return -1;
     if (s->dmac && check_dmac(f, s->dmac))

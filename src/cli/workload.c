@@ -54,6 +54,16 @@ static void convert_op(const scn_op *in, const scn_dmac *d, dmasim_cpu_op *out)
     case DMASIM_OP_DMA_WAIT:
         out->a = d->reg_base;
         break;
+    case DMASIM_OP_IOMMU_MAP:
+    case DMASIM_OP_IOMMU_UNMAP:
+    case DMASIM_OP_IOMMU_INVALIDATE:
+        out->a = in->iova;
+        out->b = in->phys;
+        out->c = in->size;
+        out->d = (uint64_t)in->perms;
+        out->domain = in->domain;
+        out->page_size = (uint64_t)in->page_size;
+        break;
     default: /* cache maintenance, the DMA API, read_buffer: a range */
         out->a = in->addr;
         out->b = in->size;
