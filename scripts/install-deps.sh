@@ -11,6 +11,7 @@ PACKAGES=(
     check             # unit-test framework (pulls libsubunit-dev)
     libcyaml-dev      # YAML scenarios (CLI)
     libyaml-dev       # libcyaml.pc says -lyaml; libcyaml-dev does not depend on it
+    libsystemc-dev    # SystemC 2.3.4 for libdmasim_systemc (optional: -DDMASIM_SYSTEMC=OFF)
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
