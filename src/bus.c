@@ -65,6 +65,7 @@ struct dmasim_bus {
     dmasim_signal *owner_sig;
 
     dmasim_event arb_ev;
+    dmasim_event grant_ev;  /* the winner's granted() call, after the arbitration cycles */
     /* fast path: one async transaction in flight */
     dmasim_event done_ev;
     dmasim_bus_txn *inflight;
@@ -163,6 +164,7 @@ static const dmasim__component_ops bus_ops = {bus_destroy, bus_stats_update};
 
 static void arb_event(dmasim_sim *sim, dmasim_event *ev, void *ctx);
 static void done_event(dmasim_sim *sim, dmasim_event *ev, void *ctx);
+static void grant_event(dmasim_sim *sim, dmasim_event *ev, void *ctx);
 static void tick_event(dmasim_sim *sim, dmasim_event *ev, void *ctx);
 
 static int bus_register_stats(dmasim_bus *bus)
@@ -216,6 +218,7 @@ int dmasim_bus_create(dmasim_sim *sim, const dmasim_bus_config *cfg, dmasim_bus 
     bus->last_owner = -1;
     dmasim_event_init(&bus->arb_ev, arb_event, bus);
     dmasim_event_init(&bus->done_ev, done_event, bus);
+    dmasim_event_init(&bus->grant_ev, grant_event, bus);
     dmasim_event_init(&bus->tick_ev, tick_event, bus);
     if (dmasim__component_add(sim, bus, &bus_ops)) {
         bus_destroy(bus);
@@ -626,13 +629,25 @@ static void arb_event(dmasim_sim *sim, dmasim_event *ev, void *ctx)
     start_tenure(bus, wi, e);
     dmasim_signal_set(bus->owner_sig, (uint64_t)wi + 1);
     master *w = bus->masters[wi];
-    if (dmasim_sim_reference(sim) && bus->arb_cycles) {
-        bus->phase = PH_ARB;
-        bus->cycles_left = bus->arb_cycles;
-        dmasim_event_schedule(sim, &bus->tick_ev, e + bus->period, DMASIM_PRIO_DEFAULT);
+    if (bus->arb_cycles) { /* the winner hears of its grant when the arbitration cycles end */
+        if (dmasim_sim_reference(sim)) {
+            bus->phase = PH_ARB;
+            bus->cycles_left = bus->arb_cycles;
+            dmasim_event_schedule(sim, &bus->tick_ev, e + bus->period, DMASIM_PRIO_DEFAULT);
+        } else {
+            dmasim_event_schedule(sim, &bus->grant_ev, bus->cursor, DMASIM_PRIO_DEFAULT);
+        }
         return;
     }
     w->ops->granted(w->ctx, bus->cursor);
+}
+
+static void grant_event(dmasim_sim *sim, dmasim_event *ev, void *ctx)
+{
+    (void)ev;
+    dmasim_bus *bus = ctx;
+    master *w = bus->masters[bus->owner];
+    w->ops->granted(w->ctx, dmasim_sim_now(sim));
 }
 
 int dmasim_bus_release(dmasim_bus *bus, int mi, unsigned flags)

@@ -41,4 +41,4 @@ name: top
 memory:
   - {name: ram, size: 0x1000, wait_state: 1}
 YAML
-expect_failure "$work/top.yaml" "top\\.yaml:3:31: unknown key 'wait_state' in 'memory\\.0' \\(known: name, base, size, wait_states, kind, preset, dram\\)"
+expect_failure "$work/top.yaml" "top\\.yaml:3:31: unknown key 'wait_state' in 'memory\\.0' \\(known: name, base, size, wait_states, kind, preset, dram, command_trace\\)"

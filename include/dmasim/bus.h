@@ -125,7 +125,8 @@ typedef struct dmasim_bus_txn {
 
 typedef struct dmasim_bus_master_ops {
     int version; /* 1 */
-    /* The bus is granted; the first address phase may start at time t (>= now). */
+    /* The bus is granted; called when the arbitration cycles have passed, at time t == now,
+     * when the first address phase may start (on both paths). */
     void (*granted)(void *ctx, dmasim_time t);
     /* A transaction started with dmasim_bus_transfer() completed at time t (== now). */
     void (*done)(void *ctx, dmasim_bus_txn *txn, dmasim_time t);

@@ -17,6 +17,7 @@
 #include "dmasim/cpu.h"
 #include "dmasim/dmac.h"
 #include "dmasim/iommu.h"
+#include "dmasim/trace.h"
 #include "dmasim/dram.h"
 
 #ifdef __cplusplus

@@ -45,12 +45,13 @@ static int build_memories(cli_system *s)
 
         if (m->kind == SCN_MEM_DRAM) {
             dmasim_dram_config dc;
+            dmasim_dram *dram = NULL;
             rc = cli_dram_memory_config(s->file, i, &dc);
-            if (rc == 0 && (rc = dmasim_dram_create(s->bus, &dc, NULL)) != 0) {
+            if (rc == 0 && (rc = dmasim_dram_create(s->bus, &dc, &dram)) != 0) {
                 snprintf(path, sizeof(path), "memory.%u", i);
                 return lib_error(s, path, rc);
             }
-            if (rc)
+            if (rc || (m->command_trace && cli_dram_trace_open(s, dram, i)))
                 return -1;
             continue;
         }
@@ -187,6 +188,7 @@ int sys_run(cli_system *s)
 
 void sys_destroy(cli_system *s)
 {
+    cli_dram_trace_close(s);
     dmasim_sim_destroy(s->sim);
     free(s->jobs);
     memset(s, 0, sizeof(*s));

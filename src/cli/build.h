@@ -39,6 +39,7 @@ typedef struct cli_system {
     int workload_started;
     cli_job *jobs;
     unsigned njobs;
+    void *dram_traces; /* command_trace files of DRAM memories (dram_scn.c) */
     int job_err;       /* a job could not start (stops the run) */
     unsigned job_err_index;
     char job_errmsg[256];

@@ -20,6 +20,8 @@ typedef struct cli_opts {
     size_t nsets;
     const char *stats_json; /* run */
     const char *resolved;   /* run */
+    const char *vcd;        /* run: VCD of every signal (gzip if it ends in .gz) */
+    const char *timeline;   /* run: transaction timeline, trace-event JSON */
     const char *csv;        /* compare */
 } cli_opts;
 

@@ -2,6 +2,7 @@
  * mapping and `dmasim dram --config` files, the overlay of written keys on a preset, and the
  * loader of a configuration file with "FILE:LINE:COL" messages. */
 #include <ctype.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,6 +107,29 @@ void scn_dram_free_strings(scn_dram *sd)
     scn_mem(NULL, sd->source, 0);
     scn_mem(NULL, sd->address_mapping, 0);
     sd->preset = sd->source = sd->address_mapping = NULL;
+}
+
+/* One command per line: "CYCLE CMD chC raR [bgG baB row R [col C]]". */
+void cli_dram_print_command(void *ud, const dmasim_dram_command *c)
+{
+    FILE *f = ud;
+    const char *name = dmasim_dram_cmd_name(c->cmd);
+
+    switch (c->cmd) {
+    case DMASIM_DRAM_PREA:
+    case DMASIM_DRAM_REF:
+        fprintf(f, "%10" PRIu64 " %-4s ch%u ra%u\n", c->cycle, name, c->channel, c->rank);
+        break;
+    case DMASIM_DRAM_ACT:
+    case DMASIM_DRAM_PRE:
+        fprintf(f, "%10" PRIu64 " %-4s ch%u ra%u bg%u ba%u row %u\n", c->cycle, name, c->channel, c->rank,
+                c->bankgroup, c->bank, c->row);
+        break;
+    default:
+        fprintf(f, "%10" PRIu64 " %-4s ch%u ra%u bg%u ba%u row %u col %u\n", c->cycle, name, c->channel, c->rank,
+                c->bankgroup, c->bank, c->row, c->column);
+        break;
+    }
 }
 
 /* ---- configuration files ------------------------------------------------------------------ */

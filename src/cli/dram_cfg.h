@@ -59,9 +59,20 @@ int cli_dram_load_file(const char *path, const char *const *sets, size_t nsets, 
 int cli_dram_load_preset(const char *name, const char *const *sets, size_t nsets, scn_dram *sd,
                          dmasim_dram_config *out);
 
+/* Print one command as `dmasim dram --command-trace` does; ud is a FILE *. */
+void cli_dram_print_command(void *ud, const dmasim_dram_command *c);
+
 /* ---- scenario memory entries of kind: dram (dram_scn.c) ---- */
 
 struct scn_file;
+struct cli_system;
+
+/* Memory entry i's command_trace: open the file ("-": stdout) and trace d's commands into it.
+ * Returns 0, or -1 after printing the error. */
+int cli_dram_trace_open(struct cli_system *s, dmasim_dram *d, unsigned i);
+
+/* Close the files cli_dram_trace_open() opened. */
+void cli_dram_trace_close(struct cli_system *s);
 
 /* Resolve every DRAM memory entry: its preset, then the keys its `dram:` mapping writes (or a
  * --set memory.N.dram.KEY gives); the entry's `dram:` mapping is then filled with every key,

@@ -248,28 +248,6 @@ static void on_done(void *ud, const dmasim_dram_request *q)
         issue_synthetic(r, q->done);
 }
 
-static void on_command(void *ud, const dmasim_dram_command *c)
-{
-    FILE *f = ud;
-    const char *name = dmasim_dram_cmd_name(c->cmd);
-
-    switch (c->cmd) {
-    case DMASIM_DRAM_PREA:
-    case DMASIM_DRAM_REF:
-        fprintf(f, "%10" PRIu64 " %-4s ch%u ra%u\n", c->cycle, name, c->channel, c->rank);
-        break;
-    case DMASIM_DRAM_ACT:
-    case DMASIM_DRAM_PRE:
-        fprintf(f, "%10" PRIu64 " %-4s ch%u ra%u bg%u ba%u row %u\n", c->cycle, name, c->channel, c->rank,
-                c->bankgroup, c->bank, c->row);
-        break;
-    default:
-        fprintf(f, "%10" PRIu64 " %-4s ch%u ra%u bg%u ba%u row %u col %u\n", c->cycle, name, c->channel, c->rank,
-                c->bankgroup, c->bank, c->row, c->column);
-        break;
-    }
-}
-
 /* One trace line: "0xADDR READ|WRITE CYCLE" (blank lines and '#' comments skipped).
  * Returns 1 (a request), 0 (nothing on the line) or -1 (malformed; why in err). */
 static int parse_trace_line(char *line, uint64_t *addr, int *is_write, uint64_t *cycle, char *err, size_t n)
@@ -477,7 +455,7 @@ int cli_dram(int argc, char **argv)
             fprintf(stderr, "%s: %s\n", o.cmd_trace, strerror(errno));
             goto out;
         }
-        dmasim_dram_on_command(r.d, on_command, cmd_out);
+        dmasim_dram_on_command(r.d, cli_dram_print_command, cmd_out);
     }
     dmasim_dram_on_complete(r.d, on_done, &r);
     if (o.trace) {

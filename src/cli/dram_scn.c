@@ -1,9 +1,12 @@
 /* Scenario memory entries of `kind: dram` (dram_cfg.h, docs/scenario.md): a preset and a
  * `dram:` mapping of overrides, resolved into a complete mapping, checked and turned into the
  * library's configuration. */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "build.h"
 #include "dram_cfg.h"
 #include "load.h"
 
@@ -159,4 +162,59 @@ int cli_dram_memory_config(const scn_file *f, unsigned i, dmasim_dram_config *ou
     else
         snprintf(path, sizeof(path), "memory.%u.dram.%s", i, key);
     return scn_error_at(f, path, "%s", msg);
+}
+
+/* ---- command traces ---- */
+
+typedef struct trace_files {
+    FILE **f;
+    size_t n;
+} trace_files;
+
+int cli_dram_trace_open(cli_system *s, dmasim_dram *d, unsigned i)
+{
+    const char *path = s->file->scn->memory[i].command_trace;
+    trace_files *t = s->dram_traces;
+    FILE *f;
+
+    if (!t) {
+        t = calloc(1, sizeof(*t));
+        if (!t) {
+            fprintf(stderr, "dmasim: out of memory\n");
+            return -1;
+        }
+        s->dram_traces = t;
+    }
+    FILE **grown = realloc(t->f, (t->n + 1) * sizeof(*grown));
+    if (!grown) {
+        fprintf(stderr, "dmasim: out of memory\n");
+        return -1;
+    }
+    t->f = grown;
+    f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
+    if (!f) {
+        char where[64];
+        snprintf(where, sizeof(where), "memory.%u.command_trace", i);
+        return scn_error_at(s->file, where, "%s: %s", path, strerror(errno));
+    }
+    t->f[t->n++] = f;
+    dmasim_dram_on_command(d, cli_dram_print_command, f);
+    return 0;
+}
+
+void cli_dram_trace_close(cli_system *s)
+{
+    trace_files *t = s->dram_traces;
+
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->n; i++) {
+        if (t->f[i] == stdout)
+            fflush(stdout);
+        else
+            fclose(t->f[i]);
+    }
+    free(t->f);
+    free(t);
+    s->dram_traces = NULL;
 }

@@ -11,7 +11,7 @@ void cli_usage(FILE *out)
 {
     fprintf(out,
             "usage: dmasim run SCENARIO.yaml [--set path=value]... [--stats-json FILE] [--resolved FILE]\n"
-            "                  [--reference]\n"
+            "                  [--vcd FILE[.gz]] [--timeline FILE.json] [--reference]\n"
             "       dmasim compare SCENARIO.yaml [--set path=value]... [--csv FILE]\n"
             "       dmasim dram (--config FILE | --preset NAME) (--trace FILE | --pattern ...) (see dmasim dram --help)\n"
             "       dmasim --help | --version\n"
@@ -24,6 +24,10 @@ void cli_usage(FILE *out)
             "                     memory.0.wait_states=3, dmac.jobs.0.count=0x400)\n"
             "  --stats-json FILE  write every statistic as JSON\n"
             "  --resolved FILE    write the scenario with every default and --set applied\n"
+            "  --vcd FILE         write a VCD of every signal and the bus transactions (GTKWave;\n"
+            "                     gzip if FILE ends in .gz)\n"
+            "  --timeline FILE    write the transactions and DMA channel operations as\n"
+            "                     trace-event JSON (ui.perfetto.dev, chrome://tracing)\n"
             "  --reference        use the per-cycle reference path (same as --set reference=true)\n"
             "  --csv FILE         write compare's table as CSV\n"
             "\n"
@@ -82,6 +86,10 @@ static int parse_one(int argc, char **argv, int *i, int compare, cli_opts *o)
         o->stats_json = v;
     else if (!compare && (v = option_value(argc, argv, i, "--resolved", &missing)))
         o->resolved = v;
+    else if (!compare && (v = option_value(argc, argv, i, "--vcd", &missing)))
+        o->vcd = v;
+    else if (!compare && (v = option_value(argc, argv, i, "--timeline", &missing)))
+        o->timeline = v;
     else if (compare && (v = option_value(argc, argv, i, "--csv", &missing)))
         o->csv = v;
     if (v)

@@ -81,18 +81,27 @@ int out_resolved(FILE *fp, const void *file)
     return 0;
 }
 
+char *out_tmp_path(const char *path)
+{
+    size_t n = strlen(path) + 5;
+    char *tmp = malloc(n);
+
+    if (!tmp) {
+        fprintf(stderr, "dmasim: out of memory\n");
+        return NULL;
+    }
+    snprintf(tmp, n, "%s.tmp", path);
+    return tmp;
+}
+
 static int write_tmp(out_file *o)
 {
-    size_t n = strlen(o->path) + 5;
     FILE *fp;
     int rc;
 
-    o->tmp = malloc(n);
-    if (!o->tmp) {
-        fprintf(stderr, "dmasim: out of memory\n");
+    o->tmp = out_tmp_path(o->path);
+    if (!o->tmp)
         return -1;
-    }
-    snprintf(o->tmp, n, "%s.tmp", o->path);
     fp = fopen(o->tmp, "w");
     if (!fp) {
         fprintf(stderr, "dmasim: cannot write %s: %s\n", o->tmp, strerror(errno));
@@ -125,7 +134,7 @@ int out_commit_all(out_file *files, size_t n)
     size_t i;
 
     for (i = 0; i < n; i++) {
-        if (files[i].path && write_tmp(&files[i])) {
+        if (files[i].path && files[i].write && write_tmp(&files[i])) {
             cleanup(files, n, 1);
             return -1;
         }

@@ -44,6 +44,7 @@ typedef struct scn_memory {
     int kind;               /* scn_mem_kind */
     char *preset;           /* dram: a built-in preset (NULL: the library's defaults) */
     struct scn_dram *dram;  /* dram: keys over the preset; complete after finalize */
+    char *command_trace;    /* dram: file for every DRAM command ("-": stdout), or NULL */
 } scn_memory;
 
 typedef struct scn_dcache {

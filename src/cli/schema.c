@@ -119,6 +119,7 @@ static const cyaml_schema_field_t memory_fields[] = {
     ENUM("kind", scn_memory, kind, memory_kind_names),
     STR("preset", scn_memory, preset),
     CYAML_FIELD_MAPPING_PTR("dram", OPT_FLOW_PTR, scn_memory, dram, scn_dram_fields),
+    STR("command_trace", scn_memory, command_trace),
     CYAML_FIELD_END,
 };
 

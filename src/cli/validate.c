@@ -62,6 +62,9 @@ static int check_memory(const scn_file *f, const scn_memory *m, unsigned i)
         dmasim_dram_config dc;
         return cli_dram_memory_config(f, i, &dc);
     }
+    if (m->command_trace || m->preset || m->dram)
+        return scn_error_at(f, P(path, "memory.%u.kind", i), "'%s' needs kind: dram",
+                            m->command_trace ? "command_trace" : m->preset ? "preset" : "dram");
     return 0;
 }
 
