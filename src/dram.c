@@ -20,22 +20,25 @@ static const char *const field_short[NFIELDS] = {"ch", "ra", "bg", "ba", "ro", "
 /* The next command a bank wants. */
 enum { K_NONE, K_ACT, K_PRE, K_COL, K_PREA, K_REF };
 
-typedef struct req {
+typedef struct req {            /* 64 bytes */
     uint64_t id, arrival, queued, ready, seq;
     dmasim_addr addr;
-    uint32_t row, col, bank;    /* bank: flat index within the channel */
+    uint32_t row, col;
     int32_t next;               /* next request of the same bank (slot index), -1 */
+    uint16_t bank;              /* flat index within the channel (< 4096) */
     uint8_t is_write;
 } req;
 
 typedef struct bank {
     uint64_t next_act, next_pre, next_col, act_time, cand_local, cand_key;
     uint32_t row, cols_since_act, count, hits, cand_sidx;
+    int32_t lprev, lnext;       /* neighbours in the channel's active list (while count > 0) */
     int32_t head, tail, cand_slot;
     uint32_t rank, bg, ba, rgi;  /* rgi = rank * bankgroups + bg */
     uint8_t open, cand;
     uint8_t closed_by_conflict; /* closed by a PRE issued for a request to another row */
     uint8_t act_conflict;       /* the open row was activated after such a PRE */
+    uint8_t pad[20];            /* 128 bytes: indexing the bank array is a shift */
 } bank;
 
 typedef struct rankst {
@@ -101,8 +104,8 @@ typedef struct chanq {
     req *slot;
     int32_t *free_slots;
     uint32_t nfree, nq;
-    int32_t *active;            /* banks with queued requests */
-    uint32_t nactive;
+    int32_t ahead, atail;       /* active list: the banks with queued requests, linked through
+                                 * bank.lprev/lnext in increasing cand_local (-1: none) */
     pend *pq;                   /* requests waiting for a queue slot (ring) */
     size_t pq_head, pq_n, pq_cap;
     int pick_valid;
@@ -117,6 +120,7 @@ typedef struct chanq {
     bgst *bg;
     bank *bk;
     uint64_t *sh;
+    char pad[56];               /* 256 bytes on LP64: indexing the channels is a shift */
 } chanq;
 
 typedef struct stats {
@@ -468,46 +472,47 @@ static void shared_col(dmasim_dram *d, uint32_t c)
     }
 }
 
-/* Keep channel c's active banks sorted by their bank-local bound (bank b moved): take it
- * out, find its place by binary search, shift the ones in between. */
-static void active_place(dmasim_dram *d, uint32_t c, chanq *q, bank *b)
+/* Bank b (of channel q) has its candidate: put it back in the active list where its new
+ * bank-local bound sorts. A bound that grew usually becomes one of the largest, so the place is
+ * searched from the tail; one that shrank, from the old place leftwards. Equal bounds may sit in
+ * any order: channel_pick's result does not depend on it. */
+static void active_place(chanq *q, bank *b, uint64_t old_local)
 {
-    const bank *bks = bank_at(d, c, 0);
-    int32_t me = (int32_t)(b - bks), *a = q->active;
-    uint32_t n = q->nactive, p = 0;
-    while (a[p] != me)
-        p++;
+    bank *bks = q->bk;
+    int32_t me = (int32_t)(b - bks), p = b->lprev;
     uint64_t key = b->cand_local;
-    if (p > 0 && bks[a[p - 1]].cand_local > key) { /* moves left: first position with local > key */
-        uint32_t lo = 0, hi = p - 1;
-        while (lo < hi) {
-            uint32_t mid = (lo + hi) / 2;
-            if (bks[a[mid]].cand_local > key)
-                hi = mid;
-            else
-                lo = mid + 1;
-        }
-        for (uint32_t i = p; i > lo; i--)
-            a[i] = a[i - 1];
-        a[lo] = me;
-    } else if (p + 1 < n && bks[a[p + 1]].cand_local < key) { /* moves right: last with local < key */
-        uint32_t lo = p + 1, hi = n - 1;
-        while (lo < hi) {
-            uint32_t mid = (lo + hi + 1) / 2;
-            if (bks[a[mid]].cand_local < key)
-                lo = mid;
-            else
-                hi = mid - 1;
-        }
-        for (uint32_t i = p; i < lo; i++)
-            a[i] = a[i + 1];
-        a[lo] = me;
-    }
+    if ((p < 0 || bks[p].cand_local <= key) && (b->lnext < 0 || bks[b->lnext].cand_local >= key))
+        return; /* still in order */
+    /* unlink */
+    if (p >= 0)
+        bks[p].lnext = b->lnext;
+    else
+        q->ahead = b->lnext;
+    if (b->lnext >= 0)
+        bks[b->lnext].lprev = p;
+    else
+        q->atail = p;
+    /* insert after the last bank with a bound <= key */
+    if (key >= old_local)
+        p = q->atail;
+    while (p >= 0 && bks[p].cand_local > key)
+        p = bks[p].lprev;
+    int32_t n = p >= 0 ? bks[p].lnext : q->ahead;
+    b->lprev = p;
+    b->lnext = n;
+    if (p >= 0)
+        bks[p].lnext = me;
+    else
+        q->ahead = me;
+    if (n >= 0)
+        bks[n].lprev = me;
+    else
+        q->atail = me;
 }
 
 /* Recompute the command bank b (of channel c) wants next, the bank-local part of its earliest
  * cycle, and its priority key (FR-FCFS: column commands first; then the oldest). */
-static void bank_cand(dmasim_dram *d, uint32_t c, chanq *q, bank *b)
+static void bank_cand(const dmasim_dram *d, chanq *q, bank *b)
 {
     if (b->count == 0) {
         b->cand = K_NONE;
@@ -533,11 +538,12 @@ static void bank_cand(dmasim_dram *d, uint32_t c, chanq *q, bank *b)
     case K_PRE: t = b->next_pre; kind = S_PRE; break;
     default: t = b->next_col; kind = r->is_write ? S_WR : S_RD; break;
     }
+    uint64_t old_local = b->cand_local;
     b->cand_slot = slot;
     b->cand_local = max2(t, r->ready);
     b->cand_sidx = kind * d->nrgs + b->rgi;
     b->cand_key = ((uint64_t)(d->frfcfs && b->cand != K_COL) << 62) | r->seq;
-    active_place(d, c, q, b);
+    active_place(q, b, old_local);
 }
 
 /* Earliest cycle of bank b's candidate command. */
@@ -581,19 +587,17 @@ static int channel_pick(dmasim_dram *d, uint32_t c, int idle_ok)
     int best_kind = K_NONE;
     int32_t best_bank = -1;
     uint32_t best_rank = 0;
-    for (uint32_t i = 0; i < q->nactive; i++) {
-        const bank *b = &bks[q->active[i]];
-        uint64_t e = b->cand_local;
-        if (e > best_t)
-            break;
-        e = max2(max2(e, S[b->cand_sidx]), T);
-        if (e > best_t || e >= rks[b->rank].ref_due)
+    const uint64_t ref_min = q->ch->ref_min; /* <= every rank's ref_due */
+    for (int32_t i = q->ahead; i >= 0 && bks[i].cand_local <= best_t; i = bks[i].lnext) {
+        const bank *b = &bks[i];
+        uint64_t e = max2(max2(b->cand_local, S[b->cand_sidx]), T);
+        if (e > best_t || (e >= ref_min && e >= rks[b->rank].ref_due))
             continue;
         if (e < best_t || b->cand_key < best_key) {
             best_t = e;
             best_key = b->cand_key;
             best_kind = b->cand;
-            best_bank = q->active[i];
+            best_bank = i;
         }
     }
     if (q->ch->ref_min <= best_t && (q->nq > 0 || idle_ok)) {
@@ -618,26 +622,36 @@ static int channel_pick(dmasim_dram *d, uint32_t c, int idle_ok)
     q->pick_key = best_key;
     q->pick_kind = best_kind;
     q->pick_bank = best_bank;
-    q->pick_rank = best_bank >= 0 ? bks[best_bank].rank : best_rank;
+    q->pick_rank = best_rank; /* used by PREA and REF only */
     return 1;
 }
 
 /* ---- queue ---- */
 
-static void active_add(chanq *q, int32_t bi)
+/* Bank bi gets its first request: append it to the active list (bank_cand then places it). */
+static void active_add(chanq *q, uint32_t bi)
 {
-    q->active[q->nactive++] = bi;
+    bank *b = &q->bk[bi];
+    b->lprev = q->atail;
+    b->lnext = -1;
+    if (q->atail >= 0)
+        q->bk[q->atail].lnext = (int32_t)bi;
+    else
+        q->ahead = (int32_t)bi;
+    q->atail = (int32_t)bi;
+    b->cand_local = NEVER; /* sorts last: bank_cand searches its place from the tail */
 }
 
-static void active_remove(dmasim_dram *d, uint32_t c, chanq *q, bank *b)
+static void active_remove(chanq *q, bank *b)
 {
-    int32_t me = (int32_t)(b - bank_at(d, c, 0));
-    uint32_t p = 0;
-    while (q->active[p] != me)
-        p++;
-    for (; p + 1 < q->nactive; p++)
-        q->active[p] = q->active[p + 1];
-    q->nactive--;
+    if (b->lprev >= 0)
+        q->bk[b->lprev].lnext = b->lnext;
+    else
+        q->ahead = b->lnext;
+    if (b->lnext >= 0)
+        q->bk[b->lnext].lprev = b->lprev;
+    else
+        q->atail = b->lprev;
 }
 
 /* Put a request into channel c's queue at cycle t (a free slot exists). */
@@ -658,13 +672,13 @@ static void admit(dmasim_dram *d, uint32_t c, uint64_t id, dmasim_addr rel, int 
     r->addr = rel;
     r->row = l.row;
     r->col = l.col;
-    r->bank = l.bank;
+    r->bank = (uint16_t)l.bank;
     r->next = -1;
     r->is_write = (uint8_t)(is_write != 0);
     bank *b = bank_at(d, c, l.bank);
     if (b->count++ == 0) {
         b->head = s;
-        active_add(q, (int32_t)l.bank);
+        active_add(q, l.bank);
     } else {
         q->slot[b->tail].next = s;
     }
@@ -672,7 +686,7 @@ static void admit(dmasim_dram *d, uint32_t c, uint64_t id, dmasim_addr rel, int 
     if (b->open && b->row == l.row)
         b->hits++;
     q->nq++;
-    bank_cand(d, c, q, b);
+    bank_cand(d, q, b);
     /* the pick stands unless the new request's bank now offers something better */
     if (q->pick_valid && (q->pick_bank < 0 || q->pick_bank == (int32_t)l.bank))
         q->pick_valid = 0;
@@ -685,7 +699,7 @@ static void admit(dmasim_dram *d, uint32_t c, uint64_t id, dmasim_addr rel, int 
 }
 
 /* Remove the request in slot s from bank b's list. */
-static void unlink_req(dmasim_dram *d, uint32_t c, chanq *q, bank *b, int32_t s)
+static void unlink_req(chanq *q, bank *b, int32_t s)
 {
     if (b->head == s) {
         b->head = q->slot[s].next;
@@ -702,7 +716,7 @@ static void unlink_req(dmasim_dram *d, uint32_t c, chanq *q, bank *b, int32_t s)
     q->free_slots[q->nfree++] = s;
     q->nq--;
     if (--b->count == 0)
-        active_remove(d, c, q, b);
+        active_remove(q, b);
 }
 
 /* ---- issuing commands ---- */
@@ -802,7 +816,7 @@ static uint64_t issue_col(dmasim_dram *d, uint32_t c, bank *b, uint64_t t)
                 dmasim__fatal(d->sim, DMASIM_ENOMEM, "%s: out of memory", d->name);
         }
     }
-    unlink_req(d, c, q, b, s);
+    unlink_req(q, b, s);
     return done;
 }
 
@@ -859,7 +873,7 @@ static uint64_t issue(dmasim_dram *d, uint32_t c)
         bank *b0 = bank_at(d, c, q->pick_rank * d->banks_per_rank);
         for (uint32_t i = 0; i < d->banks_per_rank; i++)
             if (b0[i].count)
-                bank_cand(d, c, q, &b0[i]);
+                bank_cand(d, q, &b0[i]);
         return 0;
     }
     bank *b = bank_at(d, c, (uint32_t)q->pick_bank);
@@ -868,7 +882,7 @@ static uint64_t issue(dmasim_dram *d, uint32_t c)
     case K_PRE: issue_pre(d, c, b, t); break;
     default: done = issue_col(d, c, b, t); break;
     }
-    bank_cand(d, c, q, b);
+    bank_cand(d, q, b);
     return done;
 }
 
@@ -1287,7 +1301,6 @@ static void dram_destroy(void *self)
             chanq *q = &d->q[c];
             dmasim__free(sim, q->slot, d->depth * sizeof *q->slot);
             dmasim__free(sim, q->free_slots, d->depth * sizeof *q->free_slots);
-            dmasim__free(sim, q->active, d->banks_per_ch * sizeof *q->active);
             dmasim__free(sim, q->pq, q->pq_cap * sizeof *q->pq);
             for (int k = 0; k < 2; k++)
                 dmasim__free(sim, q->fq[k].v, q->fq[k].cap * sizeof *q->fq[k].v);
@@ -1391,8 +1404,8 @@ static int alloc_state(dmasim_dram *d)
         q->sh = &d->s.sh[(size_t)c * S_KINDS * d->nrgs];
         q->slot = dmasim__alloc(sim, d->depth * sizeof *q->slot);
         q->free_slots = dmasim__alloc(sim, d->depth * sizeof *q->free_slots);
-        q->active = dmasim__alloc(sim, d->banks_per_ch * sizeof *q->active);
-        if (!q->slot || !q->free_slots || !q->active)
+        q->ahead = q->atail = -1;
+        if (!q->slot || !q->free_slots)
             return DMASIM_ENOMEM;
         for (uint32_t i = 0; i < d->depth; i++)
             q->free_slots[i] = (int32_t)(d->depth - 1 - i);
