@@ -16,19 +16,40 @@ typedef struct channel {
     dmasim_addr err_addr, next_src, next_dst;
     uint64_t items_done;
     dmasim_time start_time, end_time;
+    uint64_t reg_desc;
     dmasim_event start_ev; /* register-programmed start, at the write's data time */
+    dmasim_event tc_ev;    /* end of the TC pulse */
     dmasim_signal *busy_sig; /* "<dmac>.chN.busy": 1 from start to terminal count or error */
+    dmasim_signal *dack, *tc_sig; /* "<dmac>.chN.dack", "<dmac>.chN.tc" */
+    /* the device (device.h) */
+    const dmasim_dma_device_ops *dev;
+    void *dev_ctx;
+    dmasim_signal *dreq;
+    int masked, aborted, block_started, desc_irq;
+    /* scatter-gather */
+    dmasim_addr desc_addr, desc_next;
+    int desc_loaded, desc_wait;
+    uint64_t desc_count, desc_done, desc_seen, ndesc;
+    uint32_t desc_flags;
     struct dmasim_dmac *dmac;
     /* statistics */
     uint64_t transfers, items, bytes, completion_cycles, total_busy_cycles, errors;
     uint64_t walk_reads, walk_cycles; /* IOMMU page-table reads issued for this channel */
+    uint64_t descriptors, desc_fetch_cycles, autoinits, stalls;
 } channel;
 
 enum state { ST_IDLE, ST_WAIT_IDLE, ST_REQUESTING, ST_OWN };
 
-/* The steps of one unit: translate the source (page-table reads through the IOMMU, if any),
- * read, translate the destination, write. */
-enum { U_XLATE_SRC, U_READ, U_XLATE_DST, U_WRITE, U_DONE };
+/* The steps of one unit: fetch a scatter-gather descriptor (when one is needed), translate the
+ * source (page-table reads through the IOMMU, if any), read, translate the destination, write,
+ * write the descriptor back (ring mode, after its last item). Device directions skip the side
+ * the device stands for. */
+enum { U_FETCH, U_XLATE_SRC, U_READ, U_XLATE_DST, U_WRITE, U_WRITEBACK, U_DONE };
+
+/* unit_done() outcomes */
+enum { UNIT_GO_ON = 0, UNIT_FINISHED = 1, UNIT_STALLED = 2 };
+/* unit status for "nothing moved, not an error": the device was not ready, or ring-mode wait */
+enum { U_NOT_READY = 1 };
 
 typedef struct unit {
     int phase;
@@ -36,7 +57,8 @@ typedef struct unit {
     dmasim_iommu_walk walk;
     dmasim_addr src, dst;     /* physical addresses */
     uint8_t pte[8];
-    int status;               /* 0, a bus error or DMASIM_EFAULT */
+    uint8_t desc[DMASIM_DESC_SIZE];
+    int status;               /* 0, U_NOT_READY, a bus error, DMASIM_EFAULT, DMASIM_ERANGE */
     dmasim_addr fail_addr;    /* the failing transaction's address (the IOVA for a fault) */
 } unit;
 
@@ -50,7 +72,10 @@ struct dmasim_dmac {
     dmasim_addr reg_base;
     uint32_t reg_ws, max_burst;
     dmasim_time period;
-    dmasim_signal *irq, *hrq, *hlda;
+    dmasim_signal *irq, *hrq, *hlda, *eop;
+    int rotating, eop_armed;
+    int last_served;         /* rotating priority: the channel served last */
+    uint32_t max_desc;
     enum state state;
     int cur;                 /* channel served in this tenure */
     uint64_t tenure_units;
@@ -67,11 +92,11 @@ struct dmasim_dmac {
     uint64_t units, tenures, register_errors;
 };
 
-static const char *mode_names[] = {"burst", "cycle_stealing", "transparent"};
+static const char *mode_names[] = {"burst", "cycle_stealing", "transparent", "demand"};
 
 const char *dmasim_dma_mode_name(dmasim_dma_mode mode)
 {
-    return (unsigned)mode < 3 ? mode_names[mode] : NULL;
+    return (unsigned)mode < 4 ? mode_names[mode] : NULL;
 }
 
 void dmasim_dmac_config_init(dmasim_dmac_config *cfg)
@@ -83,6 +108,7 @@ void dmasim_dmac_config_init(dmasim_dmac_config *cfg)
     cfg->reg_base = 0xF0000000u;
     cfg->reg_wait_states = 1;
     cfg->max_burst = 0;
+    cfg->max_descriptors = 65536;
 }
 
 void dmasim_dma_transfer_init(dmasim_dma_transfer *t)
@@ -102,22 +128,48 @@ static void update_irq(dmasim_dmac *d)
 {
     int level = 0;
     for (uint32_t i = 0; i < d->nch; i++)
-        if ((d->ch[i].tc || d->ch[i].error) && d->ch[i].x.irq_enable)
+        if ((d->ch[i].tc || d->ch[i].error || d->ch[i].aborted || d->ch[i].desc_irq) && d->ch[i].x.irq_enable)
             level = 1;
     dmasim_signal_set(d->irq, (uint64_t)level);
+}
+
+static void tc_event(dmasim_sim *sim, dmasim_event *ev, void *ctx)
+{
+    (void)sim;
+    (void)ev;
+    channel *c = ctx;
+    dmasim_signal_set(c->tc_sig, 0);
+}
+
+/* Terminal count at time t: the TC bit, a one-cycle TC pulse, the device told. */
+static void terminal_count(dmasim_dmac *d, channel *c, dmasim_time t)
+{
+    c->tc = 1;
+    if (dmasim_signal_observed(c->tc_sig)) { /* a one-cycle pulse, for whoever watches the pin */
+        dmasim_signal_set(c->tc_sig, 1);
+        dmasim_event_schedule(d->sim, &c->tc_ev, t + d->period, DMASIM_PRIO_SIGNAL);
+    }
+    if (c->dev && c->dev->done && c->x.direction != DMASIM_DMA_MEM_TO_MEM)
+        c->dev->done(c->dev_ctx, 0, t);
 }
 
 static void channel_finish(dmasim_dmac *d, channel *c, dmasim_time t)
 {
     c->busy = 0;
+    c->block_started = 0;
     dmasim_signal_set(c->busy_sig, 0);
+    dmasim_signal_set(c->dack, 0);
     if (c->x.coherence != DMASIM_COHERENCE_NONE)
         dmasim_bus_coherent_traffic(d->bus, -1);
     c->end_time = t;
     c->completion_cycles = (t - c->start_time) / d->period;
     c->total_busy_cycles += c->completion_cycles;
-    if (!c->error)
-        c->tc = 1;
+    if (!c->error && !c->aborted) {
+        terminal_count(d, c, t);
+        c->masked = 1; /* 8237A: the mask bit is set at TC (autoinitialize never gets here) */
+    } else if (c->dev && c->dev->done && c->x.direction != DMASIM_DMA_MEM_TO_MEM) {
+        c->dev->done(c->dev_ctx, c->aborted ? DMASIM_ESTATE : c->err, t);
+    }
     update_irq(d);
 }
 
@@ -125,19 +177,39 @@ static int check_transfer(dmasim_dmac *d, unsigned ch, const dmasim_dma_transfer
 {
     if (ch >= d->nch)
         return dmasim__error(d->sim, DMASIM_EINVAL, "%s: no channel %u (has %u)", d->name, ch, d->nch);
-    if (t->count == 0)
+    if (t->count == 0 && !t->sg)
         return dmasim__error(d->sim, DMASIM_ERANGE, "%s.ch%u: count must be >= 1", d->name, ch);
     if (!dmasim__is_pow2(t->item_size) || t->item_size > 64)
         return dmasim__error(d->sim, DMASIM_ERANGE, "%s.ch%u: item_size %u is not 1, 2, 4, 8, 16, 32 or 64",
                              d->name, ch, t->item_size);
-    if ((unsigned)t->mode > DMASIM_DMA_TRANSPARENT)
+    if ((unsigned)t->mode > DMASIM_DMA_DEMAND)
         return dmasim__error(d->sim, DMASIM_EINVAL, "%s.ch%u: unknown mode %d", d->name, ch, (int)t->mode);
+    if ((unsigned)t->direction > DMASIM_DMA_MEM_TO_DEV || (unsigned)t->src_step > DMASIM_DMA_FIXED ||
+        (unsigned)t->dst_step > DMASIM_DMA_FIXED)
+        return dmasim__error(d->sim, DMASIM_EINVAL, "%s.ch%u: unknown direction or address step", d->name, ch);
+    if (t->direction != DMASIM_DMA_MEM_TO_MEM && !d->ch[ch].dev)
+        return dmasim__error(d->sim, DMASIM_EINVAL, "%s.ch%u: a device transfer needs an attached device", d->name,
+                             ch);
+    if (t->ring && !t->sg)
+        return dmasim__error(d->sim, DMASIM_EINVAL, "%s.ch%u: ring mode needs a descriptor (sg)", d->name, ch);
     if ((unsigned)t->coherence > DMASIM_COHERENCE_SNOOP_UPDATE)
         return dmasim__error(d->sim, DMASIM_EINVAL, "%s.ch%u: unknown coherence %d", d->name, ch,
                              (int)t->coherence);
     if (t->count > UINT64_MAX / t->item_size)
         return dmasim__error(d->sim, DMASIM_ERANGE, "%s.ch%u: count * item_size overflows", d->name, ch);
     return 0;
+}
+
+/* Start values of the transfer (also autoinitialize's reload). */
+static void load_start(channel *c)
+{
+    c->items_done = 0;
+    c->next_src = c->x.src;
+    c->next_dst = c->x.dst;
+    c->desc_addr = c->x.sg;
+    c->desc_loaded = 0;
+    c->desc_wait = 0;
+    c->desc_seen = 0;
 }
 
 int dmasim_dmac_channel_start(dmasim_dmac *d, unsigned ch, const dmasim_dma_transfer *t)
@@ -150,11 +222,12 @@ int dmasim_dmac_channel_start(dmasim_dmac *d, unsigned ch, const dmasim_dma_tran
         return dmasim__error(d->sim, DMASIM_EBUSY, "%s.ch%u: channel is running", d->name, ch);
     c->x = *t;
     c->busy = 1;
-    c->tc = c->error = 0;
+    c->tc = c->error = c->aborted = c->desc_irq = 0;
     c->err = 0;
-    c->items_done = 0;
-    c->next_src = t->src;
-    c->next_dst = t->dst;
+    c->masked = 0;
+    c->block_started = c->dev && t->mode == DMASIM_DMA_BURST && c->dreq && dmasim_signal_value(c->dreq);
+    c->ndesc = 0;
+    load_start(c);
     c->start_time = dmasim_sim_now(d->sim);
     c->end_time = DMASIM_TIME_NEVER;
     c->transfers++;
@@ -167,12 +240,29 @@ int dmasim_dmac_channel_start(dmasim_dmac *d, unsigned ch, const dmasim_dma_tran
     return 0;
 }
 
-/* The channel to serve: the lowest-numbered busy one (fixed priority), or -1. */
+/* Whether channel c can be served now: running, unmasked, not waiting for a descriptor, and
+ * (with a device) requested: DREQ high, or a burst block already started by DREQ. */
+static int channel_ready(const channel *c)
+{
+    if (!c->busy || c->masked || c->desc_wait)
+        return 0;
+    if (!c->dev || c->x.direction == DMASIM_DMA_MEM_TO_MEM)
+        return 1;
+    if (c->x.mode == DMASIM_DMA_BURST && c->block_started)
+        return 1;
+    return c->dreq && dmasim_signal_value(c->dreq) != 0;
+}
+
+/* The channel to serve: fixed priority, the lowest-numbered ready one; rotating, the first
+ * ready one after the channel served last. -1 if none. */
 static int pick_channel(const dmasim_dmac *d)
 {
-    for (uint32_t i = 0; i < d->nch; i++)
-        if (d->ch[i].busy)
+    uint32_t first = d->rotating ? (uint32_t)(d->last_served + 1) % d->nch : 0;
+    for (uint32_t k = 0; k < d->nch; k++) {
+        uint32_t i = (first + k) % d->nch;
+        if (channel_ready(&d->ch[i]))
             return (int)i;
+    }
     return -1;
 }
 
@@ -235,36 +325,98 @@ static dmasim_time dmac_next_request(void *ctx)
     return d->state == ST_IDLE ? DMASIM_TIME_NEVER : dmasim_sim_now(d->sim);
 }
 
-/* After a unit: record it; returns 1 if the channel is finished (TC or error). */
-static int unit_done(dmasim_dmac *d, channel *c, int status, dmasim_addr fail_addr)
+static dmasim_addr stepped(dmasim_addr a, dmasim_dma_step step, uint32_t n)
 {
-    d->units++;
+    return step == DMASIM_DMA_INCREMENT ? a + n : step == DMASIM_DMA_DECREMENT ? a - n : a;
+}
+
+/* The end of the transfer's block at time t: autoinitialize reloads and goes on (UNIT_GO_ON),
+ * otherwise the channel is finished. */
+static int end_of_block(dmasim_dmac *d, channel *c, dmasim_time t)
+{
+    if (!c->x.autoinit)
+        return UNIT_FINISHED;
+    terminal_count(d, c, t);
+    update_irq(d);
+    c->autoinits++;
+    c->transfers++;
+    c->block_started = 0; /* with a device, the next block waits for DREQ again */
+    load_start(c);
+    return UNIT_GO_ON;
+}
+
+/* After a unit at time t: record it; returns UNIT_GO_ON, UNIT_FINISHED (TC, error, EOP) or
+ * UNIT_STALLED (the device was not ready, or a ring descriptor is not owned: nothing moved). */
+static int unit_done(dmasim_dmac *d, channel *c, int status, dmasim_addr fail_addr, dmasim_time t)
+{
     d->tenure_units++;
+    if (status == U_NOT_READY) {
+        c->stalls++;
+        return UNIT_STALLED;
+    }
+    d->units++;
     if (status) {
         c->error = 1;
         c->err = status;
         c->err_addr = fail_addr;
         c->errors++;
-        return 1;
+        return UNIT_FINISHED;
     }
     c->items_done++;
     c->items++;
     c->bytes += c->x.item_size;
-    c->next_src += c->x.item_size;
-    c->next_dst += c->x.item_size;
-    return c->items_done == c->x.count;
+    c->next_src = stepped(c->next_src, c->x.src_step, c->x.item_size);
+    c->next_dst = stepped(c->next_dst, c->x.dst_step, c->x.item_size);
+    if (c->aborted)
+        return UNIT_FINISHED;
+    if (!c->x.sg)
+        return c->items_done == c->x.count ? end_of_block(d, c, t) : UNIT_GO_ON;
+    if (++c->desc_done < c->desc_count)
+        return UNIT_GO_ON;
+    /* a descriptor is complete */
+    c->ndesc++;
+    c->descriptors++;
+    c->desc_loaded = 0;
+    if (c->desc_flags & DMASIM_DESC_IRQ) {
+        c->desc_irq = 1;
+        update_irq(d);
+    }
+    if (!c->x.ring && (c->desc_flags & DMASIM_DESC_END))
+        return end_of_block(d, c, t);
+    c->desc_addr = c->desc_next;
+    return UNIT_GO_ON;
 }
 
-/* What to do at the end of a unit that did not finish the channel, in the current tenure:
- * 1 = another unit of the same channel now, 0 = end the tenure. */
+/* Burst and demand: another unit fits in the tenure's max_burst. */
 static int burst_continues(const dmasim_dmac *d)
 {
     return d->max_burst == 0 || d->tenure_units < d->max_burst;
 }
 
+/* Rotating priority: another ready channel would win the next arbitration inside the DMAC. */
+static int pick_other(const dmasim_dmac *d, const channel *c)
+{
+    for (uint32_t i = 0; i < d->nch; i++)
+        if (&d->ch[i] != c && channel_ready(&d->ch[i]))
+            return 1;
+    return 0;
+}
+
+/* After a unit that left the channel running, in the current tenure: another unit of the same
+ * channel now (1), or end the tenure (0). Burst keeps the bus; demand keeps it while DREQ is
+ * high; cycle stealing and transparent give it back after every unit. */
+static int tenure_goes_on(const dmasim_dmac *d, const channel *c)
+{
+    if (c->x.mode != DMASIM_DMA_BURST && c->x.mode != DMASIM_DMA_DEMAND)
+        return 0;
+    return channel_ready(c) && burst_continues(d); /* a block holds the bus to TC (8237A) */
+}
+
 /* End of a tenure at time t (the cursor): flags for release by mode, then look for more work. */
 static void end_tenure(dmasim_dmac *d, channel *c, int finished, dmasim_time t)
 {
+    d->last_served = (int)(c - d->ch);
+    dmasim_signal_set(c->dack, 0);
     if (finished)
         channel_finish(d, c, t);
     unsigned flags = c->x.mode == DMASIM_DMA_CYCLE_STEALING ? DMASIM_BUS_YIELD : 0;
@@ -277,11 +429,65 @@ static void end_tenure(dmasim_dmac *d, channel *c, int finished, dmasim_time t)
 
 /* ---- the unit's transactions ---- */
 
-static void unit_begin(dmasim_dmac *d)
+static int first_data_phase(const channel *c)
 {
-    d->u.phase = U_XLATE_SRC;
+    return c->x.direction == DMASIM_DMA_DEV_TO_MEM ? U_XLATE_DST : U_XLATE_SRC;
+}
+
+static void unit_begin(dmasim_dmac *d, const channel *c)
+{
+    d->u.phase = c->x.sg && !c->desc_loaded ? U_FETCH : first_data_phase(c);
     d->u.walking = 0;
     d->u.status = 0;
+}
+
+/* The phase after the data transfer: the descriptor's write-back after its last item (ring). */
+static int after_data(const channel *c)
+{
+    return c->x.ring && c->desc_done + 1 == c->desc_count ? U_WRITEBACK : U_DONE;
+}
+
+static void unit_fail(unit *u, int status, dmasim_addr addr)
+{
+    u->status = status;
+    u->fail_addr = addr;
+    u->phase = U_DONE;
+}
+
+static uint64_t le_load(const uint8_t *p, unsigned n)
+{
+    uint64_t v = 0;
+    for (unsigned i = n; i-- > 0;)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/* A descriptor has been read into u->desc: load it, or fail/stall as the hardware would. */
+static void load_descriptor(dmasim_dmac *d, channel *c)
+{
+    unit *u = &d->u;
+    uint32_t flags = (uint32_t)le_load(u->desc + DMASIM_DESC_FLAGS, 4);
+    if (c->x.ring && !(flags & DMASIM_DESC_OWN)) { /* the ring is full: wait for software */
+        c->desc_wait = 1;
+        unit_fail(u, U_NOT_READY, c->desc_addr);
+        return;
+    }
+    if (!c->x.ring && ++c->desc_seen > d->max_desc) { /* a chain that loops back on itself */
+        unit_fail(u, DMASIM_ERANGE, c->desc_addr);
+        return;
+    }
+    c->desc_count = le_load(u->desc + DMASIM_DESC_COUNT, 4);
+    if (c->desc_count == 0) {
+        unit_fail(u, DMASIM_ERANGE, c->desc_addr);
+        return;
+    }
+    c->next_src = le_load(u->desc + DMASIM_DESC_SRC, 8);
+    c->next_dst = le_load(u->desc + DMASIM_DESC_DST, 8);
+    c->desc_next = le_load(u->desc + DMASIM_DESC_NEXT, 8);
+    c->desc_flags = flags;
+    c->desc_done = 0;
+    c->desc_loaded = 1;
+    u->phase = first_data_phase(c);
 }
 
 /* The unit's next transaction at time t into *txn (1), or 0 when the unit is over. */
@@ -291,6 +497,17 @@ static int unit_next(dmasim_dmac *d, const channel *c, dmasim_bus_txn *txn, dmas
     uint32_t ch = (uint32_t)(c - d->ch);
     for (;;) {
         switch (u->phase) {
+        case U_FETCH:
+            *txn = (dmasim_bus_txn){.addr = c->desc_addr, .len = DMASIM_DESC_SIZE, .data = u->desc, .tag = ch};
+            return 1;
+        case U_WRITEBACK: { /* the flags word, OWN cleared */
+            uint32_t f = c->desc_flags & ~(uint32_t)DMASIM_DESC_OWN;
+            for (int i = 0; i < 4; i++)
+                u->desc[DMASIM_DESC_FLAGS + i] = (uint8_t)(f >> (8 * i));
+            *txn = (dmasim_bus_txn){.addr = c->desc_addr + DMASIM_DESC_FLAGS, .len = 4, .is_write = 1,
+                                    .data = u->desc + DMASIM_DESC_FLAGS, .tag = ch};
+            return 1;
+        }
         case U_XLATE_SRC:
         case U_XLATE_DST: {
             int w = u->phase == U_XLATE_DST;
@@ -317,6 +534,11 @@ static int unit_next(dmasim_dmac *d, const channel *c, dmasim_bus_txn *txn, dmas
         case U_READ:
         case U_WRITE: {
             int w = u->phase == U_WRITE;
+            if (w && c->x.direction == DMASIM_DMA_DEV_TO_MEM &&
+                c->dev->give(c->dev_ctx, d->data, c->x.item_size, t) != 0) {
+                unit_fail(u, U_NOT_READY, c->next_dst); /* the device has no data: nothing moved */
+                return 0;
+            }
             *txn = (dmasim_bus_txn){.addr = w ? u->dst : u->src,
                                     .len = c->x.item_size,
                                     .is_write = (uint8_t)w,
@@ -354,12 +576,31 @@ static void unit_step_done(dmasim_dmac *d, channel *c, const dmasim_bus_txn *txn
         return;
     }
     if (txn->status) {
-        u->status = txn->status;
-        u->fail_addr = txn->addr;
+        unit_fail(u, txn->status, txn->addr);
+        return;
+    }
+    switch (u->phase) {
+    case U_FETCH:
+        c->desc_fetch_cycles += txn->cycles;
+        load_descriptor(d, c);
+        return;
+    case U_READ:
+        if (c->x.direction == DMASIM_DMA_MEM_TO_DEV) {
+            if (c->dev->take(c->dev_ctx, d->data, c->x.item_size, t) != 0)
+                unit_fail(u, U_NOT_READY, c->next_src); /* the device cannot take it: read again later */
+            else
+                u->phase = after_data(c);
+            return;
+        }
+        u->phase = U_XLATE_DST;
+        return;
+    case U_WRITE:
+        u->phase = after_data(c);
+        return;
+    default: /* U_WRITEBACK */
         u->phase = U_DONE;
         return;
     }
-    u->phase++;
 }
 
 /* ---- fast path: a batch of units in one event ---- */
@@ -380,17 +621,28 @@ static int fold_regrant(dmasim_dmac *d)
     return 1;
 }
 
+/* Whether channel c's units may be computed ahead of simulated time in one event (fast path):
+ * plain memory-to-memory copies only. Whatever must happen at its own simulated time — a
+ * device's FIFO, a snoop of the CPU's cache, a descriptor, a reload, an external EOP — runs one
+ * transaction per event, as on the reference path. */
+static int batchable(const dmasim_dmac *d, const channel *c)
+{
+    return !dmasim_sim_reference(d->sim) && c->x.coherence == DMASIM_COHERENCE_NONE &&
+           c->x.direction == DMASIM_DMA_MEM_TO_MEM && !c->x.sg && !c->x.autoinit && !d->eop_armed;
+}
+
 /* May the next unit of c follow in this batch without the reference path doing otherwise? */
 static int batch_may_continue(dmasim_dmac *d, const channel *c)
 {
     switch (c->x.mode) {
     case DMASIM_DMA_BURST:
+    case DMASIM_DMA_DEMAND:
         return burst_continues(d);
     case DMASIM_DMA_CYCLE_STEALING:
-        return !signals_watched(d) && fold_regrant(d);
+        return !signals_watched(d) && !(d->rotating && pick_other(d, c)) && fold_regrant(d);
     case DMASIM_DMA_TRANSPARENT: {
-        if (signals_watched(d))
-            return 0;
+        if (signals_watched(d) || (d->rotating && pick_other(d, c)))
+            return 0; /* another channel would be served at the next grant */
         if (unit_end(d, c, dmasim_bus_cursor(d->bus)) > dmasim_bus_quiet_until(d->bus, d->master))
             return 0;
         return fold_regrant(d);
@@ -406,19 +658,19 @@ static void run_batch(dmasim_dmac *d)
     d->batch_pause = 0;
     for (;;) {
         dmasim_bus_txn txn;
-        unit_begin(d);
+        unit_begin(d, c);
         while (unit_next(d, c, &txn, dmasim_bus_cursor(d->bus))) {
             dmasim_bus_access(d->bus, d->master, &txn);
             unit_step_done(d, c, &txn, dmasim_bus_cursor(d->bus));
         }
-        finished = unit_done(d, c, d->u.status, d->u.fail_addr);
+        finished = unit_done(d, c, d->u.status, d->u.fail_addr, dmasim_bus_cursor(d->bus)) == UNIT_FINISHED;
         if (finished)
             break;
         /* With an IOMMU, software may change the page tables at any event: stop there. In a
          * burst the tenure goes on after the pause; otherwise the reference path re-arbitrates
          * at each unit anyway. */
         if (d->mmu && dmasim_bus_cursor(d->bus) >= dmasim_sim_next_event_time(d->sim)) {
-            d->batch_pause = c->x.mode == DMASIM_DMA_BURST && burst_continues(d);
+            d->batch_pause = (c->x.mode == DMASIM_DMA_BURST || c->x.mode == DMASIM_DMA_DEMAND) && burst_continues(d);
             break;
         }
         if (!batch_may_continue(d, c))
@@ -445,7 +697,7 @@ static void unit_over(dmasim_dmac *d, dmasim_time t);
 
 static void start_unit(dmasim_dmac *d)
 {
-    unit_begin(d);
+    unit_begin(d, &d->ch[d->cur]);
     if (unit_next(d, &d->ch[d->cur], &d->txn, dmasim_sim_now(d->sim)))
         dmasim_bus_transfer(d->bus, d->master, &d->txn);
     else
@@ -467,12 +719,12 @@ static void dmac_done(void *ctx, dmasim_bus_txn *txn, dmasim_time t)
 static void unit_over(dmasim_dmac *d, dmasim_time t)
 {
     channel *c = &d->ch[d->cur];
-    int finished = unit_done(d, c, d->u.status, d->u.fail_addr);
-    if (!finished && c->x.mode == DMASIM_DMA_BURST && burst_continues(d)) {
+    int r = unit_done(d, c, d->u.status, d->u.fail_addr, t);
+    if (r == UNIT_GO_ON && tenure_goes_on(d, c)) {
         start_unit(d);
         return;
     }
-    end_tenure(d, c, finished, t);
+    end_tenure(d, c, r == UNIT_FINISHED, t);
 }
 
 static void dmac_granted(void *ctx, dmasim_time t)
@@ -491,15 +743,82 @@ static void dmac_granted(void *ctx, dmasim_time t)
         d->state = ST_IDLE;
         return;
     }
-    /* Snoop channels change the CPU's cache at each write's data time, so their units run one
-     * transaction per event on both paths (no batching ahead of time). */
-    if (dmasim_sim_reference(d->sim) || d->ch[d->cur].x.coherence != DMASIM_COHERENCE_NONE)
-        start_unit(d);
-    else
+    dmasim_signal_set(d->ch[d->cur].dack, 1);
+    if (batchable(d, &d->ch[d->cur]))
         run_batch(d);
+    else
+        start_unit(d);
 }
 
 static const dmasim_bus_master_ops dmac_master_ops = {1, dmac_granted, dmac_done, dmac_next_request, dmac_idle};
+
+/* ---- pins: DREQ, EOP; the mask ---- */
+
+static void dreq_changed(dmasim_signal *sig, uint64_t value, dmasim_time t, void *ctx)
+{
+    (void)sig;
+    (void)t;
+    channel *c = ctx;
+    dmasim_dmac *d = c->dmac;
+    if (!value)
+        return; /* a falling DREQ ends a demand tenure after the unit in progress */
+    if (c->busy && c->x.mode == DMASIM_DMA_BURST)
+        c->block_started = 1;
+    if (d->state == ST_IDLE || d->state == ST_WAIT_IDLE)
+        kick(d);
+}
+
+static void eop_changed(dmasim_signal *sig, uint64_t value, dmasim_time t, void *ctx)
+{
+    (void)sig;
+    dmasim_dmac *d = ctx;
+    if (!value)
+        return;
+    int ci = d->state == ST_OWN ? d->cur : pick_channel(d);
+    if (ci < 0)
+        return;
+    channel *c = &d->ch[ci];
+    c->aborted = 1;
+    if (d->state != ST_OWN) /* not in service: it stops at once */
+        channel_finish(d, c, t);
+    /* in service: unit_done() finishes it after the unit in progress */
+}
+
+int dmasim_dmac_attach_device(dmasim_dmac *d, unsigned ch, const dmasim_dma_device_ops *ops, void *ctx,
+                              dmasim_signal *dreq)
+{
+    if (ch >= d->nch || !ops || !ops->give || !ops->take || !dreq)
+        return dmasim__error(d->sim, DMASIM_EINVAL, "%s: attach_device needs a channel, give/take and a DREQ",
+                             d->name);
+    channel *c = &d->ch[ch];
+    if (c->busy)
+        return dmasim__error(d->sim, DMASIM_EBUSY, "%s.ch%u: channel is running", d->name, ch);
+    if (c->dreq)
+        return dmasim__error(d->sim, DMASIM_EINVAL, "%s.ch%u: a device is already attached", d->name, ch);
+    int err = dmasim_signal_subscribe(dreq, dreq_changed, c);
+    if (err)
+        return err;
+    c->dev = ops;
+    c->dev_ctx = ctx;
+    c->dreq = dreq;
+    return 0;
+}
+
+int dmasim_dmac_set_mask(dmasim_dmac *d, unsigned ch, int masked)
+{
+    if (ch >= d->nch)
+        return DMASIM_EINVAL;
+    d->ch[ch].masked = masked != 0;
+    if (!masked && (d->state == ST_IDLE || d->state == ST_WAIT_IDLE))
+        kick(d);
+    return 0;
+}
+
+dmasim_signal *dmasim_dmac_eop(dmasim_dmac *d)
+{
+    d->eop_armed = 1;
+    return d->eop;
+}
 
 /* ---- register file ---- */
 
@@ -519,8 +838,15 @@ static void start_event(dmasim_sim *sim, dmasim_event *ev, void *ctx)
     t.irq_enable = (c->reg_ctrl & DMASIM_DMAC_CTRL_IRQ_EN) != 0;
     t.item_size = 1u << ((c->reg_ctrl >> DMASIM_DMAC_CTRL_SIZE_SHIFT) & 0xF);
     t.coherence = (dmasim_dma_coherence)((c->reg_ctrl >> DMASIM_DMAC_CTRL_COHERENCE_SHIFT) & 3);
+    t.direction = (dmasim_dma_direction)((c->reg_ctrl >> DMASIM_DMAC_CTRL_DIR_SHIFT) & 3);
+    t.src_step = (dmasim_dma_step)((c->reg_ctrl >> DMASIM_DMAC_CTRL_SRC_STEP_SHIFT) & 3);
+    t.dst_step = (dmasim_dma_step)((c->reg_ctrl >> DMASIM_DMAC_CTRL_DST_STEP_SHIFT) & 3);
+    t.autoinit = (c->reg_ctrl & DMASIM_DMAC_CTRL_AUTOINIT) != 0;
+    t.sg = (c->reg_ctrl & DMASIM_DMAC_CTRL_SG) ? c->reg_desc : 0;
+    t.ring = (c->reg_ctrl & DMASIM_DMAC_CTRL_RING) != 0;
     if (dmasim_dmac_channel_start(d, ch, &t)) {
-        /* bad programming (count 0, mode 3, item too large): the channel reports an error */
+        /* bad programming (count 0, an unknown mode/direction/step, item too large, a device
+         * transfer without a device): the channel reports an error */
         c->x = t;
         c->error = 1;
         c->err = DMASIM_ERANGE;
@@ -531,6 +857,8 @@ static void start_event(dmasim_sim *sim, dmasim_event *ev, void *ctx)
     }
 }
 
+/* Decode a register access: *c is the channel (NULL for the global block) and *off the offset
+ * inside its window. */
 static int reg_decode(dmasim_dmac *d, dmasim_addr addr, uint32_t len, channel **c, uint32_t *off)
 {
     dmasim_addr rel = addr - d->reg_base;
@@ -538,9 +866,35 @@ static int reg_decode(dmasim_dmac *d, dmasim_addr addr, uint32_t len, channel **
         d->register_errors++;
         return DMASIM_EBUSERR;
     }
-    *c = &d->ch[rel / DMASIM_DMAC_CH_STRIDE];
-    *off = (uint32_t)(rel % DMASIM_DMAC_CH_STRIDE);
+    uint64_t n = rel / DMASIM_DMAC_CH_STRIDE;
+    *c = n < d->nch ? &d->ch[n] : NULL;
+    *off = (uint32_t)(n < d->nch ? rel % DMASIM_DMAC_CH_STRIDE : rel - (dmasim_addr)d->nch * DMASIM_DMAC_CH_STRIDE);
     return 0;
+}
+
+/* The global block: PRIORITY, TC_STATUS (reading clears every TC bit, 8237A), REQUEST. */
+static uint32_t global_read(dmasim_dmac *d, uint32_t off)
+{
+    uint32_t v = 0;
+    switch (off) {
+    case DMASIM_DMAC_G_PRIORITY:
+        return (uint32_t)d->rotating;
+    case DMASIM_DMAC_G_TC_STATUS:
+        for (uint32_t i = 0; i < d->nch && i < 32; i++)
+            if (d->ch[i].tc) {
+                v |= 1u << i;
+                d->ch[i].tc = 0;
+            }
+        update_irq(d);
+        return v;
+    case DMASIM_DMAC_G_REQUEST:
+        for (uint32_t i = 0; i < d->nch && i < 32; i++)
+            if (d->ch[i].dreq && dmasim_signal_value(d->ch[i].dreq))
+                v |= 1u << i;
+        return v;
+    default:
+        return 0;
+    }
 }
 
 static uint32_t reg_value(const channel *c, uint32_t off)
@@ -554,7 +908,11 @@ static uint32_t reg_value(const channel *c, uint32_t off)
     case DMASIM_DMAC_CTRL: return c->reg_ctrl & ~(uint32_t)DMASIM_DMAC_CTRL_START;
     case DMASIM_DMAC_STATUS:
         return (c->busy ? DMASIM_DMAC_STATUS_BUSY : 0) | (c->tc ? DMASIM_DMAC_STATUS_TC : 0) |
-               (c->error ? DMASIM_DMAC_STATUS_ERR : 0);
+               (c->error ? DMASIM_DMAC_STATUS_ERR : 0) | (c->aborted ? DMASIM_DMAC_STATUS_EOP : 0) |
+               (c->desc_irq ? DMASIM_DMAC_STATUS_DESC : 0) | (c->desc_wait ? DMASIM_DMAC_STATUS_WAIT : 0);
+    case DMASIM_DMAC_MASK: return (uint32_t)c->masked;
+    case DMASIM_DMAC_DESC_LO: return (uint32_t)c->reg_desc;
+    case DMASIM_DMAC_DESC_HI: return (uint32_t)(c->reg_desc >> 32);
     default: return 0;
     }
 }
@@ -567,7 +925,7 @@ static int reg_read(void *ctx, dmasim_addr addr, void *buf, uint32_t len)
     int err = reg_decode(d, addr, len, &c, &off);
     if (err)
         return err;
-    uint32_t v = reg_value(c, off);
+    uint32_t v = c ? reg_value(c, off) : global_read(d, off);
     uint8_t *b = buf;
     for (int i = 0; i < 4; i++)
         b[i] = (uint8_t)(v >> (8 * i));
@@ -584,12 +942,33 @@ static int reg_write(void *ctx, dmasim_addr addr, const void *buf, uint32_t len)
         return err;
     const uint8_t *b = buf;
     uint32_t v = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-    if (off == DMASIM_DMAC_STATUS) { /* write 1 to clear TC and ERR */
+    if (!c) { /* the global block: only PRIORITY is writable */
+        if (off == DMASIM_DMAC_G_PRIORITY)
+            d->rotating = (int)(v & 1);
+        return 0;
+    }
+    if (off == DMASIM_DMAC_STATUS) { /* write 1 to clear TC, ERR, EOP and DESC */
         if (v & DMASIM_DMAC_STATUS_TC)
             c->tc = 0;
         if (v & DMASIM_DMAC_STATUS_ERR)
             c->error = 0;
+        if (v & DMASIM_DMAC_STATUS_EOP)
+            c->aborted = 0;
+        if (v & DMASIM_DMAC_STATUS_DESC)
+            c->desc_irq = 0;
         update_irq(d);
+        return 0;
+    }
+    if (off == DMASIM_DMAC_MASK) { /* allowed on a running channel: that is what it is for */
+        dmasim_dmac_set_mask(d, (unsigned)(c - d->ch), (int)(v & 1));
+        return 0;
+    }
+    if (off == DMASIM_DMAC_DOORBELL) { /* ring mode: software gave descriptors back */
+        if (c->desc_wait) {
+            c->desc_wait = 0;
+            if (d->state == ST_IDLE || d->state == ST_WAIT_IDLE)
+                kick(d);
+        }
         return 0;
     }
     if (c->busy || dmasim_event_pending(&c->start_ev)) { /* programming a running channel */
@@ -602,6 +981,8 @@ static int reg_write(void *ctx, dmasim_addr addr, const void *buf, uint32_t len)
     case DMASIM_DMAC_DST_LO: c->reg_dst = (c->reg_dst & ~0xFFFFFFFFull) | v; break;
     case DMASIM_DMAC_DST_HI: c->reg_dst = (c->reg_dst & 0xFFFFFFFFull) | (uint64_t)v << 32; break;
     case DMASIM_DMAC_COUNT: c->reg_count = v; break;
+    case DMASIM_DMAC_DESC_LO: c->reg_desc = (c->reg_desc & ~0xFFFFFFFFull) | v; break;
+    case DMASIM_DMAC_DESC_HI: c->reg_desc = (c->reg_desc & 0xFFFFFFFFull) | (uint64_t)v << 32; break;
     case DMASIM_DMAC_CTRL:
         c->reg_ctrl = v;
         if (v & DMASIM_DMAC_CTRL_START) /* takes effect when the write's data phase ends */
@@ -663,6 +1044,12 @@ static int dmac_register(dmasim_dmac *d)
                               "IOMMU page-table reads made for this channel's translations");
         e |= dmasim__stat_u64(sim, buf, "iommu_walk_cycles", &c->walk_cycles, "cycles (bus clock)",
                               "bus cycles of those page-table reads");
+        e |= dmasim__stat_u64(sim, buf, "descriptors", &c->descriptors, "", "scatter-gather descriptors completed");
+        e |= dmasim__stat_u64(sim, buf, "descriptor_fetch_cycles", &c->desc_fetch_cycles, "cycles (bus clock)",
+                              "bus cycles of descriptor fetches");
+        e |= dmasim__stat_u64(sim, buf, "autoinits", &c->autoinits, "", "autoinitialize reloads at TC");
+        e |= dmasim__stat_u64(sim, buf, "stalls", &c->stalls, "",
+                              "units that found the device not ready or the ring not owned");
     }
     if (e)
         return DMASIM_ENOMEM;
@@ -677,7 +1064,18 @@ static int dmac_register(dmasim_dmac *d)
     for (uint32_t i = 0; i < d->nch && !e; i++) {
         snprintf(buf, sizeof buf, "%s.ch%u.busy", d->name, i);
         e = dmasim_signal_create(sim, buf, 1, 0, &d->ch[i].busy_sig);
+        snprintf(buf, sizeof buf, "%s.ch%u.dack", d->name, i);
+        if (!e)
+            e = dmasim_signal_create(sim, buf, 1, 0, &d->ch[i].dack);
+        snprintf(buf, sizeof buf, "%s.ch%u.tc", d->name, i);
+        if (!e)
+            e = dmasim_signal_create(sim, buf, 1, 0, &d->ch[i].tc_sig);
     }
+    snprintf(buf, sizeof buf, "%s.eop", d->name);
+    if (!e)
+        e = dmasim_signal_create(sim, buf, 1, 0, &d->eop);
+    if (!e)
+        e = dmasim_signal_subscribe(d->eop, eop_changed, d);
     return e;
 }
 
@@ -703,6 +1101,9 @@ int dmasim_dmac_create(dmasim_bus *bus, const dmasim_dmac_config *cfg, dmasim_dm
     d->reg_base = cfg->reg_base;
     d->reg_ws = cfg->reg_wait_states;
     d->max_burst = cfg->max_burst;
+    d->rotating = cfg->rotating_priority != 0;
+    d->max_desc = cfg->max_descriptors ? cfg->max_descriptors : 65536;
+    d->last_served = (int)cfg->channels - 1;
     d->period = dmasim_bus_period(bus);
     d->name = dmasim__strdup(sim, name);
     d->ch = dmasim__alloc(sim, d->nch * sizeof *d->ch);
@@ -718,12 +1119,14 @@ int dmasim_dmac_create(dmasim_bus *bus, const dmasim_dmac_config *cfg, dmasim_dm
         d->ch[i].dmac = d;
         d->ch[i].end_time = DMASIM_TIME_NEVER;
         dmasim_event_init(&d->ch[i].start_ev, start_event, &d->ch[i]);
+        dmasim_event_init(&d->ch[i].tc_ev, tc_event, &d->ch[i]);
     }
     dmasim_event_init(&d->cont_ev, cont_event, d);
     int err = dmac_register(d);
     if (err)
         return err;
-    err = dmasim_bus_map(bus, name, cfg->reg_base, (uint64_t)d->nch * DMASIM_DMAC_CH_STRIDE, 0, &reg_ops, d);
+    err = dmasim_bus_map(bus, name, cfg->reg_base,
+                         (uint64_t)d->nch * DMASIM_DMAC_CH_STRIDE + DMASIM_DMAC_GLOBAL_SIZE, 0, &reg_ops, d);
     if (err)
         return err;
     int m = dmasim_bus_add_master(bus, name, cfg->bus_priority, &dmac_master_ops, d);
@@ -745,6 +1148,9 @@ int dmasim_dmac_channel_status(const dmasim_dmac *d, unsigned ch, dmasim_dma_cha
     out->err = c->err;
     out->err_addr = c->err_addr;
     out->items_done = c->items_done;
+    out->aborted = c->aborted;
+    out->masked = c->masked;
+    out->descriptors = c->ndesc;
     out->start_time = c->start_time;
     out->end_time = c->end_time;
     return 0;

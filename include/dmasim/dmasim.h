@@ -15,6 +15,7 @@
 #include "dmasim/bus.h"
 #include "dmasim/cache.h"
 #include "dmasim/cpu.h"
+#include "dmasim/device.h"
 #include "dmasim/dmac.h"
 #include "dmasim/iommu.h"
 #include "dmasim/trace.h"

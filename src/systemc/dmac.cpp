@@ -50,7 +50,7 @@ Dmac::Dmac(const sc_core::sc_module_name &name, const Config &cfg)
         if (cfg.channels < 1 || cfg.channels > 32)
             check(DMASIM_ERANGE, "channels must be 1..32");
         regs_ = kRegisterWindow;
-        window_ = uint64_t(cfg.channels) * DMASIM_DMAC_CH_STRIDE;
+        window_ = uint64_t(cfg.channels) * DMASIM_DMAC_CH_STRIDE + DMASIM_DMAC_GLOBAL_SIZE; // channels, then the global block
         static const dmasim_bus_slave_ops2 forward = {{2, mem_read, mem_write, mem_wait_states}, mem_transport};
         check(dmasim_bus_map(bus_, "platform", 0, regs_, 0, &forward.v1, this), "map");
         check(dmasim_bus_map(bus_, "platform_top", regs_ + window_, 0 - (regs_ + window_), 0, &forward.v1, this),

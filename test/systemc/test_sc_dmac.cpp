@@ -465,7 +465,8 @@ SC_TEST(dmac_register_errors_get_tlm_error_responses)
                       unsigned sw = 0) { return pf.reg(cmd, a, &v, d, len, be, sw); };
         // outside the window (below, above), unaligned
         ck_assert_int_eq(st(tlm::TLM_READ_COMMAND, 0x0, 4), tlm::TLM_ADDRESS_ERROR_RESPONSE);
-        ck_assert_int_eq(st(tlm::TLM_WRITE_COMMAND, base + 4 * 0x20, 4), tlm::TLM_ADDRESS_ERROR_RESPONSE);
+        ck_assert_int_eq(st(tlm::TLM_WRITE_COMMAND, base + 4 * DMASIM_DMAC_CH_STRIDE + DMASIM_DMAC_GLOBAL_SIZE, 4),
+                         tlm::TLM_ADDRESS_ERROR_RESPONSE);
         ck_assert_int_eq(st(tlm::TLM_READ_COMMAND, base + 2, 4), tlm::TLM_ADDRESS_ERROR_RESPONSE);
         // wrong sizes, streaming, byte enables
         ck_assert_int_eq(st(tlm::TLM_READ_COMMAND, base, 2), tlm::TLM_BURST_ERROR_RESPONSE);
@@ -519,8 +520,9 @@ SC_TEST(dmac_transport_dbg_reads_and_writes_registers)
         unsigned char b[8];
         ck_assert_uint_eq(pf.dbg(tlm::TLM_READ_COMMAND, ch2 + 2, b, 4), 0);
         ck_assert_uint_eq(pf.dbg(tlm::TLM_READ_COMMAND, ch2, b, 2), 0);
-        ck_assert_uint_eq(pf.dbg(tlm::TLM_READ_COMMAND, 4 * DMASIM_DMAC_CH_STRIDE - 4, b, 8), 0);
-        ck_assert_uint_eq(pf.dbg(tlm::TLM_READ_COMMAND, 4 * DMASIM_DMAC_CH_STRIDE, b, 4), 0);
+        const uint64_t end = 4 * DMASIM_DMAC_CH_STRIDE + DMASIM_DMAC_GLOBAL_SIZE; // the register window
+        ck_assert_uint_eq(pf.dbg(tlm::TLM_READ_COMMAND, end - 4, b, 8), 0);
+        ck_assert_uint_eq(pf.dbg(tlm::TLM_READ_COMMAND, end, b, 4), 0);
         // a debug write of CTRL.START starts the channel now
         uint32_t ctrl = DMASIM_DMAC_CTRL_START | DMASIM_DMAC_CTRL_IRQ_EN | 3u << DMASIM_DMAC_CTRL_SIZE_SHIFT;
         ck_assert_uint_eq(pf.dbg(tlm::TLM_WRITE_COMMAND, ch2 + DMASIM_DMAC_CTRL, reinterpret_cast<unsigned char *>(&ctrl), 4), 4);
