@@ -73,6 +73,8 @@ struct dmasim_cpu {
     dmasim_event req_ev, resume_ev, step_ev, check_ev;
     uint64_t op_id;            /* current operation: trace line or script op index */
     uint32_t maint_cycles;
+    uint32_t irq_latency, irq_handler, poll_interval, pio_cycles;
+    uint64_t irqs_taken, irq_overhead_cycles, polls, pio_bytes;
     read_rec *reads;           /* this window's cache-hit reads */
     size_t nreads, reads_cap;
     range *uncached_ranges;
@@ -105,6 +107,10 @@ void dmasim_cpu_config_init(dmasim_cpu_config *cfg)
     cfg->maintenance_cycles = 2;
     cfg->max_stale_reports = 16;
     cfg->iommu_op_cycles = 100;
+    cfg->irq_latency_cycles = 0;
+    cfg->irq_handler_cycles = 0;
+    cfg->poll_interval_cycles = 20;
+    cfg->pio_cycles_per_word = 2;
 }
 
 void dmasim_trace_config_init(dmasim_trace_config *cfg)
@@ -233,7 +239,13 @@ static int next_script_item(dmasim_cpu *c, item *it)
         if (step == 0) {
             it->kind = IT_WAIT_IRQ;
             last = 0;
-        } else if (step == 1) {
+        } else if (step == 1) { /* the interrupt is taken: latency, then the handler */
+            it->kind = IT_COMPUTE;
+            it->cycles = (uint64_t)c->irq_latency + c->irq_handler;
+            c->irqs_taken++;
+            c->irq_overhead_cycles += it->cycles;
+            last = 0;
+        } else if (step == 2) {
             reg_access(it, regs + DMASIM_DMAC_STATUS, 0, 0);
             last = 0;
         } else {
@@ -241,6 +253,43 @@ static int next_script_item(dmasim_cpu *c, item *it)
                        c->dma_status & (DMASIM_DMAC_STATUS_TC | DMASIM_DMAC_STATUS_ERR));
         }
         break;
+    case DMASIM_OP_DMA_POLL:
+        if (step == 0) { /* read STATUS */
+            reg_access(it, regs + DMASIM_DMAC_STATUS, 0, 0);
+            c->polls++;
+            last = 0;
+        } else if (c->dma_status & (DMASIM_DMAC_STATUS_TC | DMASIM_DMAC_STATUS_ERR)) {
+            reg_access(it, regs + DMASIM_DMAC_STATUS, 1,
+                       c->dma_status & (DMASIM_DMAC_STATUS_TC | DMASIM_DMAC_STATUS_ERR));
+        } else { /* not yet: wait, then read again */
+            it->kind = IT_COMPUTE;
+            it->cycles = c->poll_interval;
+            c->step = 0;
+            last = 0;
+        }
+        break;
+    case DMASIM_OP_COPY: { /* per word: load, store what was loaded, loop overhead */
+        uint64_t off = (uint64_t)(step / 3) * 8;
+        it->kind = IT_ACCESS;
+        it->size = 8;
+        it->uncached = 0;
+        if (step % 3 == 0) {
+            it->addr = op->a + off;
+            it->write = 0;
+            last = 0;
+        } else if (step % 3 == 1) {
+            it->addr = op->b + off;
+            it->write = 1;
+            it->value = c->last_load;
+            c->pio_bytes += 8;
+            last = 0;
+        } else {
+            it->kind = IT_COMPUTE;
+            it->cycles = c->pio_cycles;
+            last = off + 8 >= op->c;
+        }
+        break;
+    }
     case DMASIM_OP_READ_BUFFER: {
         uint64_t off = (uint64_t)step * 8;
         it->kind = IT_ACCESS;
@@ -775,6 +824,11 @@ static int cpu_register(dmasim_cpu *c)
     e |= dmasim__stat_u64(sim, p, "irq_wait_cycles", &c->irq_wait_cycles, "cycles (CPU clock)",
                           "cycles spent waiting for the interrupt");
     e |= dmasim__stat_u64(sim, p, "trace_lines", &c->trace_lines, "", "trace lines replayed");
+    e |= dmasim__stat_u64(sim, p, "irqs_taken", &c->irqs_taken, "", "interrupts taken by DMA_WAIT");
+    e |= dmasim__stat_u64(sim, p, "irq_overhead_cycles", &c->irq_overhead_cycles, "cycles (CPU clock)",
+                          "interrupt latency and handler cycles");
+    e |= dmasim__stat_u64(sim, p, "polls", &c->polls, "", "status reads of DMA_POLL");
+    e |= dmasim__stat_u64(sim, p, "pio_bytes", &c->pio_bytes, "bytes", "bytes copied by COPY (programmed I/O)");
     return e ? DMASIM_ENOMEM : 0;
 }
 
@@ -838,8 +892,15 @@ int dmasim_cpu_create(dmasim_bus *bus, const dmasim_cpu_config *cfg, dmasim_cpu 
         return dmasim__error(sim, DMASIM_ERANGE, "%s: snoop_cycles must be 0..1024 and maintenance_cycles 0..1000",
                              name);
     c->maint_cycles = cfg->maintenance_cycles;
-    if (cfg->iommu_op_cycles > 100000)
-        return dmasim__error(sim, DMASIM_ERANGE, "%s: iommu_op_cycles must be 0..100000", name);
+    if (cfg->iommu_op_cycles > 100000 || cfg->irq_latency_cycles > 100000 || cfg->irq_handler_cycles > 100000 ||
+        cfg->poll_interval_cycles > 100000 || cfg->pio_cycles_per_word > 1000)
+        return dmasim__error(sim, DMASIM_ERANGE,
+                             "%s: iommu_op/irq_latency/irq_handler/poll_interval cycles must be 0..100000 and "
+                             "pio_cycles_per_word 0..1000", name);
+    c->irq_latency = cfg->irq_latency_cycles;
+    c->irq_handler = cfg->irq_handler_cycles;
+    c->poll_interval = cfg->poll_interval_cycles;
+    c->pio_cycles = cfg->pio_cycles_per_word;
     c->iommu_cycles = cfg->iommu_op_cycles;
     int err;
     if (cfg->dcache_enabled) {
@@ -949,6 +1010,12 @@ static int check_op(dmasim_cpu *c, size_t i, const dmasim_cpu_op *op)
                                  "count 1..2^32-1", c->name, i);
         return 0;
     case DMASIM_OP_DMA_WAIT:
+    case DMASIM_OP_DMA_POLL:
+        return 0;
+    case DMASIM_OP_COPY:
+        if (op->c == 0 || op->c % 8 || op->a + op->c < op->a || op->b + op->c < op->b)
+            return dmasim__error(c->sim, DMASIM_EINVAL, "%s: op %zu: copy needs a size that is a non-zero multiple of 8",
+                                 c->name, i);
         return 0;
     case DMASIM_OP_IOMMU_MAP:
     case DMASIM_OP_IOMMU_UNMAP:

@@ -40,6 +40,15 @@ typedef struct dmasim_cpu_config {
     uint32_t maintenance_cycles; /* CPU cycles per line of a clean/invalidate/flush, 0..1000; default 2 */
     uint32_t max_stale_reports;  /* coherence problems kept as reports (all are counted); default 16 */
     uint32_t iommu_op_cycles;    /* CPU cycles of an IOMMU map/unmap/invalidate op, 0..100000; default 100 */
+    /* Interrupt cost in CPU cycles, charged when DMA_WAIT takes the interrupt: from the line's
+     * rise to the handler's first instruction (latency: pipeline drain, vectoring), and the
+     * handler's own work besides its register accesses (which are bus transactions). Defaults 0
+     * (an ideal interrupt: only the handler's bus accesses cost); set them from your platform
+     * (tens and hundreds of cycles on a small embedded core). 0..100000. */
+    uint32_t irq_latency_cycles;
+    uint32_t irq_handler_cycles;
+    uint32_t poll_interval_cycles;  /* DMA_POLL: compute between two status reads, 0..100000; default 20 */
+    uint32_t pio_cycles_per_word;   /* COPY: loop overhead per 8 bytes, 0..1000; default 2 */
 } dmasim_cpu_config;
 
 DMASIM_API void dmasim_cpu_config_init(dmasim_cpu_config *cfg);
@@ -103,7 +112,14 @@ typedef enum dmasim_cpu_op_kind {
      * map/unmap (overlap, misalignment) stops the simulation with its error. */
     DMASIM_OP_IOMMU_MAP = 13,
     DMASIM_OP_IOMMU_UNMAP = 14,
-    DMASIM_OP_IOMMU_INVALIDATE = 15
+    DMASIM_OP_IOMMU_INVALIDATE = 15,
+    /* Poll channel `channel`'s STATUS register (DMAC registers at a) until TC or ERR: an uncached
+     * read, then poll_interval_cycles of compute, repeated; then write the bits back to clear
+     * them. The alternative to DMA_WAIT's interrupt. */
+    DMASIM_OP_DMA_POLL = 16,
+    /* Programmed I/O: copy c bytes (a multiple of 8) from a to b with 8-byte loads and stores
+     * through the D1, plus pio_cycles_per_word of loop overhead per 8 bytes. */
+    DMASIM_OP_COPY = 17
 } dmasim_cpu_op_kind;
 
 typedef enum dmasim_dma_dir {

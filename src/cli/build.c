@@ -88,6 +88,10 @@ static int build_cpu(cli_system *s)
     cfg.maintenance_cycles = c->maintenance_cycles;
     cfg.max_stale_reports = c->max_stale_reports;
     cfg.iommu_op_cycles = c->iommu_op_cycles;
+    cfg.irq_latency_cycles = c->irq_latency_cycles;
+    cfg.irq_handler_cycles = c->irq_handler_cycles;
+    cfg.poll_interval_cycles = c->poll_interval_cycles;
+    cfg.pio_cycles_per_word = c->pio_cycles_per_word;
     rc = dmasim_cpu_create(s->bus, &cfg, &s->cpu);
     if (rc)
         return lib_error(s, "cpu", rc);
@@ -114,6 +118,8 @@ static int build_dmac(cli_system *s)
     cfg.reg_base = d->reg_base;
     cfg.reg_wait_states = d->reg_wait_states;
     cfg.max_burst = d->max_burst;
+    cfg.rotating_priority = d->rotating_priority;
+    cfg.max_descriptors = d->max_descriptors;
     rc = dmasim_dmac_create(s->bus, &cfg, &s->dmac);
     if (rc)
         return lib_error(s, rc == DMASIM_EOVERLAP ? "dmac.reg_base" : "dmac", rc);

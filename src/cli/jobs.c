@@ -102,6 +102,9 @@ static void job_start(dmasim_sim *sim, dmasim_event *ev, void *ctx)
     t.item_size = j->item_size;
     t.mode = (dmasim_dma_mode)(j->mode == SCN_MODE_DEFAULT ? d->mode : j->mode);
     t.coherence = (dmasim_dma_coherence)(j->coherence == SCN_MODE_DEFAULT ? d->coherence : j->coherence);
+    t.src_step = (dmasim_dma_step)j->src_step;
+    t.dst_step = (dmasim_dma_step)j->dst_step;
+    t.autoinit = j->autoinit;
     rc = dmasim_dmac_channel_start(s->dmac, j->channel, &t);
     if (rc && !s->job_err) {
         s->job_err = rc;
@@ -204,8 +207,8 @@ int sys_jobs_verify(cli_system *s)
                        DMASIM_COHERENCE_NONE;
         const dmasim_cache *view = coherent && s->cpu ? dmasim_cpu_dcache(s->cpu) : NULL;
 
-        if (!j->verify)
-            continue;
+        if (!j->verify || j->src_step != DMASIM_DMA_INCREMENT || j->dst_step != DMASIM_DMA_INCREMENT)
+            continue; /* verification compares two incrementing ranges */
         if (dmasim_dmac_channel_status(s->dmac, j->channel, &st) == 0 && st.error) {
             job->verdict = VERDICT_STOPPED; /* reported with the channel's error, not a mismatch */
             continue;

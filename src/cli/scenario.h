@@ -114,6 +114,10 @@ typedef struct scn_cpu {
     uint32_t maintenance_cycles;
     uint32_t max_stale_reports;
     uint32_t iommu_op_cycles;
+    uint32_t irq_latency_cycles;
+    uint32_t irq_handler_cycles;
+    uint32_t poll_interval_cycles;
+    uint32_t pio_cycles_per_word;
     scn_range *uncached;
     unsigned uncached_count;
     scn_dcache dcache;
@@ -128,6 +132,9 @@ typedef struct scn_job {
     uint32_t item_size;
     int mode; /* dmasim_dma_mode or SCN_MODE_DEFAULT */
     int coherence; /* dmasim_dma_coherence or SCN_MODE_DEFAULT */
+    int src_step;  /* dmasim_dma_step */
+    int dst_step;
+    bool autoinit;
     uint64_t start_ps;
     int init_source; /* scn_init */
     bool verify;
@@ -140,6 +147,8 @@ typedef struct scn_dmac {
     uint64_t reg_base;
     uint32_t reg_wait_states;
     uint32_t max_burst;
+    bool rotating_priority;
+    uint32_t max_descriptors;
     int mode; /* dmasim_dma_mode */
     int coherence; /* dmasim_dma_coherence: of jobs and dma_start ops without their own */
     bool iommu;            /* behind the scenario's IOMMU (ignored without one) */

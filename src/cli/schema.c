@@ -29,6 +29,13 @@ static const cyaml_strval_t mode_names[] = {
     {"burst", DMASIM_DMA_BURST},
     {"cycle_stealing", DMASIM_DMA_CYCLE_STEALING},
     {"transparent", DMASIM_DMA_TRANSPARENT},
+    {"demand", DMASIM_DMA_DEMAND},
+};
+
+static const cyaml_strval_t step_names[] = {
+    {"increment", DMASIM_DMA_INCREMENT},
+    {"decrement", DMASIM_DMA_DECREMENT},
+    {"fixed", DMASIM_DMA_FIXED},
 };
 
 /* A job's or a dma_start op's mode: one of the modes, or "default" (dmac.mode). */
@@ -36,6 +43,7 @@ static const cyaml_strval_t op_mode_names[] = {
     {"burst", DMASIM_DMA_BURST},
     {"cycle_stealing", DMASIM_DMA_CYCLE_STEALING},
     {"transparent", DMASIM_DMA_TRANSPARENT},
+    {"demand", DMASIM_DMA_DEMAND},
     {"default", SCN_MODE_DEFAULT},
 };
 
@@ -53,6 +61,8 @@ static const cyaml_strval_t op_names[] = {
     {"dma_sync_for_cpu", DMASIM_OP_DMA_SYNC_FOR_CPU},
     {"dma_sync_for_device", DMASIM_OP_DMA_SYNC_FOR_DEVICE},
     {"read_buffer", DMASIM_OP_READ_BUFFER},
+    {"dma_poll", DMASIM_OP_DMA_POLL},
+    {"copy", DMASIM_OP_COPY},
     {"iommu_map", DMASIM_OP_IOMMU_MAP},
     {"iommu_unmap", DMASIM_OP_IOMMU_UNMAP},
     {"iommu_invalidate", DMASIM_OP_IOMMU_INVALIDATE},
@@ -207,6 +217,10 @@ static const cyaml_schema_field_t cpu_fields[] = {
     CYAML_FIELD_UINT("maintenance_cycles", OPT, scn_cpu, maintenance_cycles),
     CYAML_FIELD_UINT("max_stale_reports", OPT, scn_cpu, max_stale_reports),
     CYAML_FIELD_UINT("iommu_op_cycles", OPT, scn_cpu, iommu_op_cycles),
+    CYAML_FIELD_UINT("irq_latency_cycles", OPT, scn_cpu, irq_latency_cycles),
+    CYAML_FIELD_UINT("irq_handler_cycles", OPT, scn_cpu, irq_handler_cycles),
+    CYAML_FIELD_UINT("poll_interval_cycles", OPT, scn_cpu, poll_interval_cycles),
+    CYAML_FIELD_UINT("pio_cycles_per_word", OPT, scn_cpu, pio_cycles_per_word),
     CYAML_FIELD_SEQUENCE("uncached", OPT_PTR | CYAML_FLAG_BLOCK, scn_cpu, uncached, &range_entry, 0,
                          CYAML_UNLIMITED),
     CYAML_FIELD_MAPPING("dcache", OPT | CYAML_FLAG_FLOW, scn_cpu, dcache, dcache_fields),
@@ -222,6 +236,9 @@ static const cyaml_schema_field_t job_fields[] = {
     CYAML_FIELD_UINT("item_size", OPT, scn_job, item_size),
     ENUM("mode", scn_job, mode, op_mode_names),
     ENUM("coherence", scn_job, coherence, op_coherence_names),
+    ENUM("src_step", scn_job, src_step, step_names),
+    ENUM("dst_step", scn_job, dst_step, step_names),
+    CYAML_FIELD_BOOL("autoinit", OPT, scn_job, autoinit),
     CYAML_FIELD_UINT("start_ps", OPT, scn_job, start_ps),
     ENUM("init_source", scn_job, init_source, init_names),
     CYAML_FIELD_BOOL("verify", OPT, scn_job, verify),
@@ -239,6 +256,8 @@ static const cyaml_schema_field_t dmac_fields[] = {
     CYAML_FIELD_UINT("reg_base", OPT, scn_dmac, reg_base),
     CYAML_FIELD_UINT("reg_wait_states", OPT, scn_dmac, reg_wait_states),
     CYAML_FIELD_UINT("max_burst", OPT, scn_dmac, max_burst),
+    CYAML_FIELD_BOOL("rotating_priority", OPT, scn_dmac, rotating_priority),
+    CYAML_FIELD_UINT("max_descriptors", OPT, scn_dmac, max_descriptors),
     ENUM("mode", scn_dmac, mode, mode_names),
     ENUM("coherence", scn_dmac, coherence, coherence_names),
     CYAML_FIELD_BOOL("iommu", OPT, scn_dmac, iommu),

@@ -216,7 +216,13 @@ static int check_op(const scn_file *f, const scn_op *op, unsigned i)
         return 0;
     case DMASIM_OP_DMA_START:
     case DMASIM_OP_DMA_WAIT:
+    case DMASIM_OP_DMA_POLL:
         return check_dma_op(f, op, i);
+    case DMASIM_OP_COPY:
+        if (op->size == 0 || op->size % 8)
+            return scn_error_at(f, P(path, "cpu.workload.script.%u.size", i),
+                                "%" PRIu32 " is not a non-zero multiple of 8 (copy moves 8-byte words)", op->size);
+        return 0;
     case DMASIM_OP_COMPUTE:
         return 0;
     case DMASIM_OP_READ_BUFFER:

@@ -52,7 +52,13 @@ static void convert_op(const scn_op *in, const scn_dmac *d, dmasim_cpu_op *out)
         out->d = in->count;
         break;
     case DMASIM_OP_DMA_WAIT:
+    case DMASIM_OP_DMA_POLL:
         out->a = d->reg_base;
+        break;
+    case DMASIM_OP_COPY:
+        out->a = in->src;
+        out->b = in->dst;
+        out->c = in->size;
         break;
     case DMASIM_OP_IOMMU_MAP:
     case DMASIM_OP_IOMMU_UNMAP:
@@ -74,7 +80,7 @@ static void convert_op(const scn_op *in, const scn_dmac *d, dmasim_cpu_op *out)
 
 static int is_dma_op(const scn_op *op)
 {
-    return op->op == DMASIM_OP_DMA_START || op->op == DMASIM_OP_DMA_WAIT;
+    return op->op == DMASIM_OP_DMA_START || op->op == DMASIM_OP_DMA_WAIT || op->op == DMASIM_OP_DMA_POLL;
 }
 
 static int start_script(cli_system *s, const scn_workload *w)
