@@ -40,7 +40,7 @@ typedef struct master {
     uint64_t *wait_by_cycles;
 } master;
 
-enum phase { PH_NONE, PH_ARB, PH_ADDR, PH_BEAT, PH_ERR };
+enum phase { PH_NONE, PH_ARB, PH_ADDR, PH_BEAT, PH_ERR, PH_HOLD };
 
 struct dmasim_bus {
     dmasim_sim *sim;
@@ -69,6 +69,7 @@ struct dmasim_bus {
     /* fast path: one async transaction in flight */
     dmasim_event done_ev;
     dmasim_bus_txn *inflight;
+    int holding;            /* the operation in flight is a hold (dmasim_bus_hold), both paths */
     /* reference path: per-cycle state */
     dmasim_event tick_ev;
     enum phase phase;
@@ -824,8 +825,12 @@ static void done_event(dmasim_sim *sim, dmasim_event *ev, void *ctx)
     dmasim_bus *bus = ctx;
     dmasim_bus_txn *txn = bus->inflight;
     master *m = bus->masters[bus->owner];
-    data_txn(bus, bus->txn_slave, txn, dmasim_sim_now(sim));
-    count_txn(bus, m, txn, bus->nbeats, dmasim_sim_now(sim));
+    if (bus->holding) { /* a hold moves nothing and is not a transaction */
+        bus->holding = 0;
+    } else {
+        data_txn(bus, bus->txn_slave, txn, dmasim_sim_now(sim));
+        count_txn(bus, m, txn, bus->nbeats, dmasim_sim_now(sim));
+    }
     bus->inflight = NULL;
     m->ops->done(m->ctx, txn, bus->cursor);
 }
@@ -909,6 +914,16 @@ static void tick_event(dmasim_sim *sim, dmasim_event *ev, void *ctx)
     case PH_ERR:
         txn_complete(bus, t);
         return;
+    case PH_HOLD: {
+        dmasim_bus_txn *txn = bus->inflight;
+        master *m = bus->masters[bus->owner];
+        bus->inflight = NULL;
+        bus->holding = 0;
+        bus->phase = PH_NONE;
+        bus->cursor = t;
+        m->ops->done(m->ctx, txn, t);
+        return;
+    }
     case PH_NONE:
         return;
     }
@@ -943,5 +958,35 @@ int dmasim_bus_transfer(dmasim_bus *bus, int mi, dmasim_bus_txn *txn)
         after_address(bus, t);
     }
     dmasim_event_schedule(bus->sim, &bus->tick_ev, t + bus->period, DMASIM_PRIO_DEFAULT);
+    return 0;
+}
+
+int dmasim_bus_hold(dmasim_bus *bus, int mi, uint64_t cycles, dmasim_bus_txn *txn)
+{
+    int reference = dmasim_sim_reference(bus->sim);
+    if (bus->owner != mi || bus->inflight || bus->phase != PH_NONE || (!txn && reference) ||
+        (txn && !bus->masters[mi]->ops->done))
+        return dmasim__error(bus->sim, DMASIM_ESTATE,
+                             "%s: hold by a master that does not own the bus (or mid-transfer)", bus->name);
+    if (cycles == 0 || cycles > DMASIM_TIME_NEVER / 2 / bus->period)
+        return dmasim__error(bus->sim, DMASIM_EINVAL, "%s: a hold must last 1 or more bus cycles", bus->name);
+    if (txn) {
+        txn->status = 0;
+        txn->cycles = cycles;
+    }
+    if (!reference) { /* the cursor moves now; with txn, done() when it is reached */
+        bus->cursor = dmasim_bus_cursor(bus) + (dmasim_time)cycles * bus->period;
+        if (txn) {
+            bus->inflight = txn;
+            bus->holding = 1;
+            dmasim_event_schedule(bus->sim, &bus->done_ev, bus->cursor, DMASIM_PRIO_DEFAULT);
+        }
+        return 0;
+    }
+    bus->inflight = txn;
+    bus->holding = 1;
+    bus->phase = PH_HOLD;
+    bus->cycles_left = cycles;
+    dmasim_event_schedule(bus->sim, &bus->tick_ev, dmasim_sim_now(bus->sim) + bus->period, DMASIM_PRIO_DEFAULT);
     return 0;
 }

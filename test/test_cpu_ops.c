@@ -57,7 +57,7 @@ static const dmasim_cpu_op dma_then_wait[] = {
 };
 
 /* Taking the interrupt costs exactly latency + handler CPU cycles more than an ideal one. */
-START_TEST(test_interrupt_costs_latency_plus_handler_cycles)
+START_TEST(test_r23_interrupt_costs_latency_plus_handler_cycles)
 {
     uint64_t cycles[2];
     for (int k = 0; k < 2; k++) {
@@ -77,7 +77,7 @@ END_TEST
  * first read would wait for the whole block): the CPU reads STATUS until TC, so it finishes no
  * earlier than the DMA and at most one poll period after it (interval + the STATUS read: arbitration 1 + address 1 + one beat
  * with the register's 1 wait state = 4 cycles) plus the clearing write (4 cycles). */
-START_TEST(test_polling_ends_within_one_poll_period_of_terminal_count)
+START_TEST(test_r24_polling_ends_within_one_poll_period_of_terminal_count)
 {
     uint32_t intervals[2] = {20, 200};
     uint64_t polls[2];
@@ -108,7 +108,7 @@ END_TEST
  * one load miss and one store miss, each a line fill of arbitration 1 + address 1 + 8 beats *
  * (1 + 2) = 26 cycles; the other loads and stores hit; plus pio_cycles_per_word (2) per
  * 8 bytes: 26 + 26 + 8 * 2 = 68 CPU cycles per 64 bytes. */
-START_TEST(test_pio_copy_costs_two_fills_and_loop_overhead_per_line)
+START_TEST(test_r25_pio_copy_costs_two_fills_and_loop_overhead_per_line)
 {
     sys s;
     sys_init(&s, _i, 0, 0, 20);
@@ -139,9 +139,9 @@ static Suite *cpu_ops_suite(void)
 {
     Suite *s = suite_create("cpu_ops");
     TCase *t = tcase_create("cpu_ops");
-    tcase_add_loop_test(t, test_interrupt_costs_latency_plus_handler_cycles, 0, 2);
-    tcase_add_loop_test(t, test_polling_ends_within_one_poll_period_of_terminal_count, 0, 2);
-    tcase_add_loop_test(t, test_pio_copy_costs_two_fills_and_loop_overhead_per_line, 0, 2);
+    tcase_add_loop_test(t, test_r23_interrupt_costs_latency_plus_handler_cycles, 0, 2);
+    tcase_add_loop_test(t, test_r24_polling_ends_within_one_poll_period_of_terminal_count, 0, 2);
+    tcase_add_loop_test(t, test_r25_pio_copy_costs_two_fills_and_loop_overhead_per_line, 0, 2);
     tcase_add_test(t, test_copy_size_must_be_a_multiple_of_8);
     suite_add_tcase(s, t);
     return s;

@@ -163,6 +163,19 @@ DMASIM_API int dmasim_bus_transfer(dmasim_bus *bus, int master, dmasim_bus_txn *
 
 enum { DMASIM_TXN_NONCOHERENT = 0, DMASIM_TXN_SNOOP = 1, DMASIM_TXN_SNOOP_UPDATE = 2 };
 
+/* Keep the bus idle for `cycles` bus cycles (>= 1) as its owner: no address phase, no slave, no
+ * bytes. For a master whose protocol has clock states without a transaction of its own (the
+ * 8237A's S1 and the states before its memory command). A hold is not a transaction: it counts only as owned time (no
+ * transaction, beat or byte statistics, no observer or snooper call).
+ *   txn != NULL: like dmasim_bus_transfer(), on both paths: ops->done() is called with txn when
+ *     the cycles have passed (txn->status 0, txn->cycles = cycles; its other fields are the
+ *     master's, untouched: it tells a hold from a transaction by its own bookkeeping). The
+ *     reference path ticks them one bus cycle per event.
+ *   txn == NULL: like dmasim_bus_access(), fast path only: the owner's cursor advances at once.
+ * Returns 0, DMASIM_EINVAL (cycles 0) or DMASIM_ESTATE (not the owner, a transaction or hold in
+ * flight, or txn NULL on the reference path). */
+DMASIM_API int dmasim_bus_hold(dmasim_bus *bus, int master, uint64_t cycles, dmasim_bus_txn *txn);
+
 /* ---- Snoopers (a cache watching the bus) -------------------------------------------------- */
 
 typedef struct dmasim_bus_snooper_ops {

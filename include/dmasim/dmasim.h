@@ -17,6 +17,7 @@
 #include "dmasim/cpu.h"
 #include "dmasim/device.h"
 #include "dmasim/dmac.h"
+#include "dmasim/i8237.h"
 #include "dmasim/iommu.h"
 #include "dmasim/trace.h"
 #include "dmasim/dram.h"
