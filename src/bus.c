@@ -497,6 +497,15 @@ int dmasim_bus_request(dmasim_bus *bus, int mi)
     return 0;
 }
 
+int dmasim_bus_cancel_request(dmasim_bus *bus, int mi)
+{
+    master *m = bus->masters[mi];
+    if (!m->requesting)
+        return DMASIM_ESTATE;
+    m->requesting = 0; /* an arbitration edge that finds no requester simply does nothing */
+    return 0;
+}
+
 int dmasim_bus_notify_idle(dmasim_bus *bus, int mi)
 {
     bus->masters[mi]->want_idle = 1; /* served at the next arbitration edge that finds no requester */

@@ -26,6 +26,7 @@ typedef struct channel {
     void *dev_ctx;
     dmasim_signal *dreq;
     int masked, aborted, block_started, desc_irq;
+    dmasim_time retry_at;  /* a device that answered EBUSY is not asked again before this */
     /* scatter-gather */
     dmasim_addr desc_addr, desc_next;
     int desc_loaded, desc_wait;
@@ -80,6 +81,7 @@ struct dmasim_dmac {
     int cur;                 /* channel served in this tenure */
     uint64_t tenure_units;
     dmasim_event cont_ev;    /* fast path: end of a batch */
+    dmasim_event retry_ev;   /* a stalled device channel may be served again */
     int batch_finished;      /* the batch ended the channel (TC or error) */
     int batch_pause;         /* the batch stopped at an event inside a burst tenure */
     unit u;
@@ -121,6 +123,7 @@ void dmasim_dma_transfer_init(dmasim_dma_transfer *t)
 }
 
 static void kick(dmasim_dmac *d);
+static void withdraw_if_unneeded(dmasim_dmac *d);
 
 /* ---- channel bookkeeping ---- */
 
@@ -244,7 +247,7 @@ int dmasim_dmac_channel_start(dmasim_dmac *d, unsigned ch, const dmasim_dma_tran
  * (with a device) requested: DREQ high, or a burst block already started by DREQ. */
 static int channel_ready(const channel *c)
 {
-    if (!c->busy || c->masked || c->desc_wait)
+    if (!c->busy || c->masked || c->desc_wait || dmasim_sim_now(c->dmac->sim) < c->retry_at)
         return 0;
     if (!c->dev || c->x.direction == DMASIM_DMA_MEM_TO_MEM)
         return 1;
@@ -273,8 +276,15 @@ static dmasim_time unit_end(const dmasim_dmac *d, const channel *c, dmasim_time 
     dmasim_time t = e + dmasim__bus_arb_ps(d->bus) + snoop * d->period;
     if (d->mmu) /* at most a full walk per address; table reads assumed to cost source reads */
         t += 2 * DMASIM__IOMMU_MAX_LEVELS * dmasim_bus_predict_cycles(d->bus, c->next_src, 8, 0, t) * d->period;
+    if (c->x.sg && !c->desc_loaded) /* the descriptor fetch comes first (R22) */
+        t += dmasim_bus_predict_cycles(d->bus, c->desc_addr, DMASIM_DESC_SIZE, 0, t) * d->period;
     t += dmasim_bus_predict_cycles(d->bus, c->next_src, c->x.item_size, 0, t) * d->period + snoop * d->period;
-    return t + dmasim_bus_predict_cycles(d->bus, c->next_dst, c->x.item_size, 1, t) * d->period;
+    t += dmasim_bus_predict_cycles(d->bus, c->next_dst, c->x.item_size, 1, t) * d->period;
+    if (c->x.ring && c->desc_loaded && c->desc_done + 1 == c->desc_count) /* and the write-back */
+        t += dmasim_bus_predict_cycles(d->bus, c->desc_addr + DMASIM_DESC_FLAGS, 4, 1, t) * d->period;
+    else if (c->x.ring && !c->desc_loaded) /* a one-item descriptor: fetched and written back */
+        t += dmasim_bus_predict_cycles(d->bus, c->desc_addr + DMASIM_DESC_FLAGS, 4, 1, t) * d->period;
+    return t;
 }
 
 /* ---- requesting the bus ---- */
@@ -338,6 +348,9 @@ static int end_of_block(dmasim_dmac *d, channel *c, dmasim_time t)
         return UNIT_FINISHED;
     terminal_count(d, c, t);
     update_irq(d);
+    c->completion_cycles = (t - c->start_time) / d->period; /* this block */
+    c->total_busy_cycles += c->completion_cycles;
+    c->start_time = t;
     c->autoinits++;
     c->transfers++;
     c->block_started = 0; /* with a device, the next block waits for DREQ again */
@@ -352,6 +365,12 @@ static int unit_done(dmasim_dmac *d, channel *c, int status, dmasim_addr fail_ad
     d->tenure_units++;
     if (status == U_NOT_READY) {
         c->stalls++;
+        if (!c->desc_wait && dmasim__bus_arb_ps(d->bus) == 0) {
+            /* Without arbitration cycles the re-grant would ask the device again in the same
+             * instant, forever: ask again one bus cycle later. (With them, time moves anyway.) */
+            c->retry_at = t + d->period;
+            dmasim_event_schedule(d->sim, &d->retry_ev, c->retry_at, DMASIM_PRIO_DEFAULT);
+        }
         return UNIT_STALLED;
     }
     d->units++;
@@ -575,13 +594,14 @@ static void unit_step_done(dmasim_dmac *d, channel *c, const dmasim_bus_txn *txn
         u->phase++;
         return;
     }
+    if (u->phase == U_FETCH)
+        c->desc_fetch_cycles += txn->cycles; /* a failed fetch costs its cycles too */
     if (txn->status) {
         unit_fail(u, txn->status, txn->addr);
         return;
     }
     switch (u->phase) {
     case U_FETCH:
-        c->desc_fetch_cycles += txn->cycles;
         load_descriptor(d, c);
         return;
     case U_READ:
@@ -607,7 +627,9 @@ static void unit_step_done(dmasim_dmac *d, channel *c, const dmasim_bus_txn *txn
 
 static int signals_watched(const dmasim_dmac *d)
 {
-    return dmasim_signal_observed(d->hrq) || dmasim_signal_observed(d->hlda);
+    if (dmasim_signal_observed(d->hrq) || dmasim_signal_observed(d->hlda))
+        return 1;
+    return d->cur >= 0 && dmasim_signal_observed(d->ch[d->cur].dack);
 }
 
 /* Release and win the next grant in one step, exactly as the reference path would (the bus
@@ -666,10 +688,11 @@ static void run_batch(dmasim_dmac *d)
         finished = unit_done(d, c, d->u.status, d->u.fail_addr, dmasim_bus_cursor(d->bus)) == UNIT_FINISHED;
         if (finished)
             break;
-        /* With an IOMMU, software may change the page tables at any event: stop there. In a
-         * burst the tenure goes on after the pause; otherwise the reference path re-arbitrates
-         * at each unit anyway. */
-        if (d->mmu && dmasim_bus_cursor(d->bus) >= dmasim_sim_next_event_time(d->sim)) {
+        /* Any event may change what the next unit does (a mask, a DREQ, another channel, page
+         * tables): stop at the first unit end at or after it. In a burst the tenure is paused
+         * and goes on as the reference path would decide then; otherwise the reference path
+         * re-arbitrates after each unit anyway. */
+        if (dmasim_bus_cursor(d->bus) >= dmasim__sim_batch_limit(d->sim)) {
             d->batch_pause = (c->x.mode == DMASIM_DMA_BURST || c->x.mode == DMASIM_DMA_DEMAND) && burst_continues(d);
             break;
         }
@@ -680,12 +703,25 @@ static void run_batch(dmasim_dmac *d)
     dmasim_event_schedule(d->sim, &d->cont_ev, dmasim_bus_cursor(d->bus), DMASIM_PRIO_DEFAULT);
 }
 
+static void retry_event(dmasim_sim *sim, dmasim_event *ev, void *ctx)
+{
+    (void)sim;
+    (void)ev;
+    dmasim_dmac *d = ctx;
+    if (d->state == ST_IDLE || d->state == ST_WAIT_IDLE)
+        kick(d);
+}
+
 static void cont_event(dmasim_sim *sim, dmasim_event *ev, void *ctx)
 {
     (void)ev;
     dmasim_dmac *d = ctx;
-    if (d->batch_pause) { /* the same burst tenure goes on */
-        run_batch(d);
+    if (d->batch_pause) { /* the burst tenure goes on if the reference path would go on */
+        channel *c = &d->ch[d->cur];
+        if (tenure_goes_on(d, c))
+            run_batch(d);
+        else
+            end_tenure(d, c, 0, dmasim_sim_now(sim));
         return;
     }
     end_tenure(d, &d->ch[d->cur], d->batch_finished, dmasim_sim_now(sim));
@@ -760,8 +796,10 @@ static void dreq_changed(dmasim_signal *sig, uint64_t value, dmasim_time t, void
     (void)t;
     channel *c = ctx;
     dmasim_dmac *d = c->dmac;
-    if (!value)
-        return; /* a falling DREQ ends a demand tenure after the unit in progress */
+    if (!value) { /* a falling DREQ ends a demand tenure after the unit in progress */
+        withdraw_if_unneeded(d);
+        return;
+    }
     if (c->busy && c->x.mode == DMASIM_DMA_BURST)
         c->block_started = 1;
     if (d->state == ST_IDLE || d->state == ST_WAIT_IDLE)
@@ -779,8 +817,10 @@ static void eop_changed(dmasim_signal *sig, uint64_t value, dmasim_time t, void 
         return;
     channel *c = &d->ch[ci];
     c->aborted = 1;
-    if (d->state != ST_OWN) /* not in service: it stops at once */
+    if (d->state != ST_OWN) { /* not in service: it stops at once */
         channel_finish(d, c, t);
+        withdraw_if_unneeded(d);
+    }
     /* in service: unit_done() finishes it after the unit in progress */
 }
 
@@ -804,6 +844,15 @@ int dmasim_dmac_attach_device(dmasim_dmac *d, unsigned ch, const dmasim_dma_devi
     return 0;
 }
 
+/* A pending bus request that no channel needs any more is withdrawn (HRQ drops before HLDA). */
+static void withdraw_if_unneeded(dmasim_dmac *d)
+{
+    if (d->state == ST_REQUESTING && pick_channel(d) < 0 && dmasim_bus_cancel_request(d->bus, d->master) == 0) {
+        dmasim_signal_set(d->hrq, 0);
+        d->state = ST_IDLE;
+    }
+}
+
 int dmasim_dmac_set_mask(dmasim_dmac *d, unsigned ch, int masked)
 {
     if (ch >= d->nch)
@@ -811,6 +860,8 @@ int dmasim_dmac_set_mask(dmasim_dmac *d, unsigned ch, int masked)
     d->ch[ch].masked = masked != 0;
     if (!masked && (d->state == ST_IDLE || d->state == ST_WAIT_IDLE))
         kick(d);
+    if (masked)
+        withdraw_if_unneeded(d);
     return 0;
 }
 
@@ -1122,6 +1173,7 @@ int dmasim_dmac_create(dmasim_bus *bus, const dmasim_dmac_config *cfg, dmasim_dm
         dmasim_event_init(&d->ch[i].tc_ev, tc_event, &d->ch[i]);
     }
     dmasim_event_init(&d->cont_ev, cont_event, d);
+    dmasim_event_init(&d->retry_ev, retry_event, d);
     int err = dmac_register(d);
     if (err)
         return err;
@@ -1170,4 +1222,10 @@ int dmasim_dmac_set_iommu(dmasim_dmac *d, dmasim_iommu *mmu, uint32_t device)
     d->iommu_device = device;
     return 0;
 }
-int dmasim_dmac_busy(const dmasim_dmac *d) { return pick_channel(d) >= 0; }
+int dmasim_dmac_busy(const dmasim_dmac *d)
+{
+    for (uint32_t i = 0; i < d->nch; i++)
+        if (d->ch[i].busy)
+            return 1;
+    return 0;
+}

@@ -21,6 +21,7 @@ struct dmasim_sim {
     uint64_t seed;
 
     dmasim_time now;
+    dmasim_time horizon;  /* run_until's t: the outside may act there, nothing may run past it */
     dmasim_event **heap; /* 0-based array; ev->heap_index = position + 1 */
     size_t heap_n, heap_cap;
     uint64_t seq;
@@ -309,6 +310,12 @@ dmasim_time dmasim_sim_next_event_time(const dmasim_sim *sim)
 
 dmasim_time dmasim__sim_now_inline(const dmasim_sim *sim) { return sim->now; }
 
+dmasim_time dmasim__sim_batch_limit(const dmasim_sim *sim)
+{
+    dmasim_time next = sim->heap_n ? sim->heap[0]->time : DMASIM_TIME_NEVER;
+    return next < sim->horizon ? next : sim->horizon;
+}
+
 int dmasim_sim_run_until(dmasim_sim *sim, dmasim_time t)
 {
     if (t < sim->now)
@@ -317,6 +324,7 @@ int dmasim_sim_run_until(dmasim_sim *sim, dmasim_time t)
     if (sim->fatal)
         return sim->fatal;
     sim->stop = 0;
+    sim->horizon = t;
     while (sim->heap_n && sim->heap[0]->time <= t && !sim->stop) {
         dmasim_event *ev = sim->heap[0];
         heap_remove(sim, ev);

@@ -152,6 +152,10 @@ DMASIM_API const char *dmasim_bus_master_name(const dmasim_bus *bus, int master)
 /* Request the bus now. Returns 0, DMASIM_ESTATE (already requesting or owning). */
 DMASIM_API int dmasim_bus_request(dmasim_bus *bus, int master);
 
+/* Withdraw a request not yet granted (the master no longer needs the bus; HRQ dropped before
+ * HLDA). Returns 0 or DMASIM_ESTATE (not requesting). The wait so far is not counted. */
+DMASIM_API int dmasim_bus_cancel_request(dmasim_bus *bus, int master);
+
 enum { DMASIM_BUS_YIELD = 1 };
 /* Release the bus at the end of the owner's last transaction (its cursor, >= now). flags:
  * DMASIM_BUS_YIELD (see the arbitration rules above). Returns 0 or DMASIM_ESTATE. */

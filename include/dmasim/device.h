@@ -14,7 +14,9 @@
  *   transparent     like cycle stealing, only in bus idle time.
  * A device that cannot give or take an item when asked (its FIFO is empty or full) answers
  * DMASIM_EBUSY: the unit is not done and the channel waits for DREQ again (the device should
- * drop DREQ before that happens; a device that misbehaves costs bus time, never data).
+ * drop DREQ before that happens; a device that misbehaves costs bus time - each retry an
+ * arbitration, and for memory-to-device the read - never data). With zero arbitration cycles the
+ * device is asked again one bus cycle later, not in the same instant.
  */
 #ifndef DMASIM_DEVICE_H
 #define DMASIM_DEVICE_H
@@ -28,8 +30,8 @@ extern "C" {
 
 typedef struct dmasim_dma_device_ops {
     int version; /* 1 */
-    /* Device-to-memory: give the next `len` bytes (one item) at time t (the write's data time).
-     * Return 0, or DMASIM_EBUSY if the device has no data. */
+    /* Device-to-memory: give the next `len` bytes (one item) at time t, when the memory write
+     * starts. Return 0, or DMASIM_EBUSY if the device has no data. */
     int (*give)(void *ctx, void *buf, uint32_t len, dmasim_time t);
     /* Memory-to-device: take `len` bytes at time t (the read's data time). Return 0 or DMASIM_EBUSY. */
     int (*take)(void *ctx, const void *buf, uint32_t len, dmasim_time t);

@@ -18,8 +18,28 @@
 
 typedef struct scn_default {
     const char *pattern; /* dotted path, '*' for any sequence index */
-    const char *value;   /* REQUIRED: the file must give it */
+    const char *value;   /* REQUIRED: the file must give it (unless `exceptions` says otherwise) */
 } scn_default;
+
+/* A REQUIRED key that is not required when unless(the mapping holding it) is true, and then
+ * takes `value`. */
+typedef struct scn_exception {
+    const char *pattern;
+    int (*unless)(const void *mapping);
+    const char *value;
+} scn_exception;
+
+/* A scatter-gather job takes src, dst and count from its descriptors. */
+static int job_has_descriptors(const void *mapping)
+{
+    return ((const scn_job *)mapping)->descriptors_count > 0;
+}
+
+static const scn_exception exceptions[] = {
+    {"dmac.jobs.*.src", job_has_descriptors, "0"},
+    {"dmac.jobs.*.dst", job_has_descriptors, "0"},
+    {"dmac.jobs.*.count", job_has_descriptors, "0"},
+};
 
 static const scn_default defaults[] = {
     {"name", REQUIRED},
@@ -109,6 +129,12 @@ static const scn_default defaults[] = {
     {"dmac.jobs.*.src_step", "increment"},
     {"dmac.jobs.*.dst_step", "increment"},
     {"dmac.jobs.*.autoinit", "false"},
+    {"dmac.jobs.*.check_only", "false"},
+    {"dmac.jobs.*.sg_base", "0"},
+    {"dmac.jobs.*.descriptors.*.src", REQUIRED},
+    {"dmac.jobs.*.descriptors.*.dst", REQUIRED},
+    {"dmac.jobs.*.descriptors.*.count", REQUIRED},
+    {"dmac.jobs.*.descriptors.*.irq", "false"},
     {"iommu.name", "iommu0"},
     {"iommu.levels", "4"},
     {"iommu.iotlb_entries", "64"},
@@ -172,11 +198,12 @@ static int missing_required(fill_ctx *c, size_t parent_len, const char *key)
     return scn_error_at(c->file, parent, "missing required key '%s'", key);
 }
 
-static int fill_scalar(fill_ctx *c, const cyaml_schema_field_t *field, void *addr, yaml_node_t *node,
-                       size_t parent_len)
+static int fill_scalar(fill_ctx *c, const cyaml_schema_field_t *field, const void *mapping, void *addr,
+                       yaml_node_t *node, size_t parent_len)
 {
     scn_leaf leaf = {&field->value, addr};
     const scn_default *def;
+    const char *value;
     char err[512];
     int found;
 
@@ -190,9 +217,14 @@ static int fill_scalar(fill_ctx *c, const cyaml_schema_field_t *field, void *add
     def = find_default(c->pattern, &found);
     if (!found)
         return 0;
-    if (def->value == REQUIRED)
+    value = def->value;
+    for (size_t i = 0; value == REQUIRED && i < sizeof(exceptions) / sizeof(exceptions[0]); i++) {
+        if (strcmp(exceptions[i].pattern, c->pattern) == 0 && exceptions[i].unless(mapping))
+            value = exceptions[i].value;
+    }
+    if (value == REQUIRED)
         return missing_required(c, parent_len, field->key);
-    if (scn_leaf_parse(&leaf, def->value, err, sizeof(err)))
+    if (scn_leaf_parse(&leaf, value, err, sizeof(err)))
         return scn_error_at(c->file, c->path, "internal error: default: %s", err);
     return 0;
 }
@@ -239,7 +271,7 @@ static int fill_field(fill_ctx *c, const cyaml_schema_field_t *field, void *mapp
             return missing_required(c, parent_len, field->key);
         return fill_sequence(c, field, mapping, addr, node);
     default:
-        return fill_scalar(c, field, addr, node, parent_len);
+        return fill_scalar(c, field, mapping, addr, node, parent_len);
     }
 }
 

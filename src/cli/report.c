@@ -191,6 +191,10 @@ static void summary_channel(FILE *out, const cli_system *s, uint32_t ch)
     if (st.end_time != DMASIM_TIME_NEVER)
         fprintf(out, "            last transfer: %" PRIu64 " items, %" PRIu64 " .. %" PRIu64 " ns\n", st.items_done,
                 st.start_time / 1000, st.end_time / 1000);
+    if (report_stat(s, "%s.ch%u.descriptors", name, ch))
+        fprintf(out, "            scatter-gather: %" PRIu64 " descriptors, fetched in %" PRIu64 " bus cycles\n",
+                report_stat(s, "%s.ch%u.descriptors", name, ch),
+                report_stat(s, "%s.ch%u.descriptor_fetch_cycles", name, ch));
     if (st.error)
         fprintf(out, "            ERROR %s at 0x%" PRIx64 "\n", dmasim_err_name(st.err), st.err_addr);
 }

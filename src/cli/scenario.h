@@ -124,6 +124,14 @@ typedef struct scn_cpu {
     scn_workload *workload; /* NULL: the CPU does nothing */
 } scn_cpu;
 
+/* One scatter-gather descriptor of a job (a 32-byte DMASIM_DESC_* record in memory). */
+typedef struct scn_desc {
+    uint64_t src;
+    uint64_t dst;
+    uint64_t count; /* items, 1..2^32-1 */
+    bool irq;       /* DMASIM_DESC_IRQ: interrupt when this descriptor completes */
+} scn_desc;
+
 typedef struct scn_job {
     uint32_t channel;
     uint64_t src;
@@ -138,6 +146,10 @@ typedef struct scn_job {
     uint64_t start_ps;
     int init_source; /* scn_init */
     bool verify;
+    bool check_only;    /* fill the source and verify, but start nothing (another agent moves the data) */
+    uint64_t sg_base;   /* where the descriptor chain is written before the run (0: nowhere) */
+    scn_desc *descriptors; /* non-empty: a scatter-gather job (src, dst and count unused) */
+    unsigned descriptors_count;
 } scn_job;
 
 typedef struct scn_dmac {

@@ -228,6 +228,18 @@ static const cyaml_schema_field_t cpu_fields[] = {
     CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t desc_fields[] = {
+    CYAML_FIELD_UINT("src", OPT, scn_desc, src),
+    CYAML_FIELD_UINT("dst", OPT, scn_desc, dst),
+    CYAML_FIELD_UINT("count", OPT, scn_desc, count),
+    CYAML_FIELD_BOOL("irq", OPT, scn_desc, irq),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_schema_value_t desc_entry = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_FLOW, scn_desc, desc_fields),
+};
+
 static const cyaml_schema_field_t job_fields[] = {
     CYAML_FIELD_UINT("channel", OPT, scn_job, channel),
     CYAML_FIELD_UINT("src", OPT, scn_job, src),
@@ -242,6 +254,10 @@ static const cyaml_schema_field_t job_fields[] = {
     CYAML_FIELD_UINT("start_ps", OPT, scn_job, start_ps),
     ENUM("init_source", scn_job, init_source, init_names),
     CYAML_FIELD_BOOL("verify", OPT, scn_job, verify),
+    CYAML_FIELD_BOOL("check_only", OPT, scn_job, check_only),
+    CYAML_FIELD_UINT("sg_base", OPT, scn_job, sg_base),
+    CYAML_FIELD_SEQUENCE("descriptors", OPT_PTR | CYAML_FLAG_FLOW, scn_job, descriptors, &desc_entry, 0,
+                         CYAML_UNLIMITED),
     CYAML_FIELD_END,
 };
 

@@ -312,6 +312,28 @@ static int check_cpu(const scn_file *f, const scn_cpu *c)
     return c->workload ? check_workload(f, c->workload) : 0;
 }
 
+/* A scatter-gather job: each descriptor's count fits its 32-bit field, and the chain has a
+ * place (the DMAC reads sg = 0 as "no chain"), unless the job only checks. */
+static int check_sg_job(const scn_file *f, const scn_job *j, unsigned i)
+{
+    char path[80];
+
+    for (unsigned k = 0; k < j->descriptors_count; k++) {
+        const scn_desc *e = &j->descriptors[k];
+        if (e->count == 0 || e->count > UINT32_MAX)
+            return scn_error_at(f, P(path, "dmac.jobs.%u.descriptors.%u.count", i, k),
+                                "must be in 1..4294967295 (items; the descriptor's count is 32 bits)");
+    }
+    if (j->sg_base == 0 && !j->check_only)
+        return scn_error_at(f, P(path, "dmac.jobs.%u.sg_base", i),
+                            "a job with descriptors needs sg_base, the non-zero address of its chain");
+    if (j->sg_base + (uint64_t)j->descriptors_count * DMASIM_DESC_SIZE - 1 < j->sg_base)
+        return scn_error_at(f, P(path, "dmac.jobs.%u.sg_base", i),
+                            "the chain (%u descriptors of %d bytes) wraps past the end of the address space",
+                            j->descriptors_count, DMASIM_DESC_SIZE);
+    return 0;
+}
+
 static int check_job(const scn_file *f, const scn_job *j, unsigned i)
 {
     uint32_t channels = f->scn->dmac->channels;
@@ -321,11 +343,15 @@ static int check_job(const scn_file *f, const scn_job *j, unsigned i)
         return scn_error_at(f, P(path, "dmac.jobs.%u.channel", i),
                             "channel %" PRIu32 " does not exist (dmac.channels is %" PRIu32 ")", j->channel,
                             channels);
-    if (j->count == 0)
-        return scn_error_at(f, P(path, "dmac.jobs.%u.count", i), "must be >= 1 item");
     if (!is_item_size(j->item_size))
         return scn_error_at(f, P(path, "dmac.jobs.%u.item_size", i),
                             "%" PRIu32 " is not one of 1, 2, 4, 8, 16, 32, 64", j->item_size);
+    if (j->descriptors_count)
+        return check_sg_job(f, j, i);
+    if (j->sg_base)
+        return scn_error_at(f, P(path, "dmac.jobs.%u.sg_base", i), "needs descriptors (a scatter-gather job)");
+    if (j->count == 0)
+        return scn_error_at(f, P(path, "dmac.jobs.%u.count", i), "must be >= 1 item");
     if (j->count > UINT64_MAX / j->item_size)
         return scn_error_at(f, P(path, "dmac.jobs.%u.count", i), "transfer larger than 2^64 bytes");
     return 0;

@@ -208,7 +208,10 @@ void equivalence(Workload w, dmasim_dma_mode mode, bool quantum, bool lookahead 
                   "SystemC ends at %s, the C core at %llu ps", sc_core::sc_time_stamp().to_string().c_str(),
                   (unsigned long long)alone.end);
     ck_assert_uint_eq(dmasim_sim_now(sim), alone.end);
-    ck_assert_uint_eq(dmasim_sim_events_executed(sim), alone.events);
+    /* Not the number of kernel events: the fast path's batches also stop where run_until was
+     * asked to reach (the caller may act there), so System's lockstep can add a few; every
+     * statistic, the end time and every port change must still be identical. */
+    ck_assert_uint_ge(dmasim_sim_events_executed(sim), alone.events);
     assert_same_stats(alone.stats, stats(sim));
     for (const std::string &s : kOutputs) {
         const Changes &a = alone.changes[s], &b = top.seen[s];
