@@ -56,6 +56,36 @@ static inline uint64_t dmasim__splitmix64(uint64_t *state)
     return z ^ (z >> 31);
 }
 
+/* floor(a * b / c), or the ceiling if up; UINT64_MAX when it does not fit. c > 0. */
+static inline uint64_t dmasim__muldiv(uint64_t a, uint64_t b, uint64_t c, int up)
+{
+    uint64_t a0 = a & 0xFFFFFFFFu, a1 = a >> 32, b0 = b & 0xFFFFFFFFu, b1 = b >> 32;
+    uint64_t p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
+    uint64_t mid = (p00 >> 32) + (p01 & 0xFFFFFFFFu) + (p10 & 0xFFFFFFFFu);
+    uint64_t lo = (mid << 32) | (p00 & 0xFFFFFFFFu);
+    uint64_t hi = p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
+    uint64_t q = 0, r = hi;
+    if (hi >= c)
+        return UINT64_MAX;
+    if (hi == 0) {
+        q = lo / c;
+        r = lo % c;
+    } else {
+        for (int i = 63; i >= 0; i--) {
+            uint64_t carry = r >> 63;
+            r = (r << 1) | ((lo >> i) & 1);
+            q <<= 1;
+            if (carry || r >= c) {
+                r -= c;
+                q |= 1;
+            }
+        }
+    }
+    if (up && r)
+        q = q == UINT64_MAX ? q : q + 1;
+    return q;
+}
+
 static inline int dmasim__is_pow2(uint64_t x) { return x && !(x & (x - 1)); }
 static inline unsigned dmasim__log2(uint64_t x)
 {

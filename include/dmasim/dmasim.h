@@ -18,6 +18,7 @@
 #include "dmasim/device.h"
 #include "dmasim/dmac.h"
 #include "dmasim/i8237.h"
+#include "dmasim/devices.h"
 #include "dmasim/iommu.h"
 #include "dmasim/trace.h"
 #include "dmasim/dram.h"
