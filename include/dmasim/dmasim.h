@@ -19,6 +19,7 @@
 #include "dmasim/dmac.h"
 #include "dmasim/i8237.h"
 #include "dmasim/devices.h"
+#include "dmasim/intc.h"
 #include "dmasim/iommu.h"
 #include "dmasim/trace.h"
 #include "dmasim/dram.h"
