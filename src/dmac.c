@@ -25,6 +25,7 @@ typedef struct channel {
     const dmasim_dma_device_ops *dev;
     void *dev_ctx;
     dmasim_signal *dreq;
+    struct dmasim_dmac *child; /* cascade: a second controller requests the bus through this channel */
     int masked, aborted, block_started, desc_irq;
     dmasim_time retry_at;  /* a device that answered EBUSY is not asked again before this */
     /* scatter-gather */
@@ -77,6 +78,8 @@ struct dmasim_dmac {
     int rotating, eop_armed;
     int last_served;         /* rotating priority: the channel served last */
     uint32_t max_desc;
+    struct dmasim_dmac *parent; /* cascaded behind parent's channel parent_ch (NULL: on its own) */
+    unsigned parent_ch;
     enum state state;
     int cur;                 /* channel served in this tenure */
     uint64_t tenure_units;
@@ -123,7 +126,11 @@ void dmasim_dma_transfer_init(dmasim_dma_transfer *t)
 }
 
 static void kick(dmasim_dmac *d);
+static void request_bus(dmasim_dmac *d);
 static void withdraw_if_unneeded(dmasim_dmac *d);
+static void cascade_over(dmasim_dmac *p);
+static void dmac_granted(void *ctx, dmasim_time t);
+static void dmac_done(void *ctx, dmasim_bus_txn *txn, dmasim_time t);
 
 /* ---- channel bookkeeping ---- */
 
@@ -247,6 +254,8 @@ int dmasim_dmac_channel_start(dmasim_dmac *d, unsigned ch, const dmasim_dma_tran
  * (with a device) requested: DREQ high, or a burst block already started by DREQ. */
 static int channel_ready(const channel *c)
 {
+    if (c->child) /* cascade: the second controller's HRQ is this channel's DREQ */
+        return !c->masked && c->child->state == ST_REQUESTING;
     if (!c->busy || c->masked || c->desc_wait || dmasim_sim_now(c->dmac->sim) < c->retry_at)
         return 0;
     if (!c->dev || c->x.direction == DMASIM_DMA_MEM_TO_MEM)
@@ -295,14 +304,26 @@ static void try_transparent(dmasim_dmac *d, int ci)
     dmasim_time e = dmasim_bus_grant_edge(d->bus);
     if (e != DMASIM_TIME_NEVER) {
         if (unit_end(d, &d->ch[ci], e) <= dmasim_bus_quiet_until(d->bus, d->master)) {
-            d->state = ST_REQUESTING;
-            dmasim_signal_set(d->hrq, 1);
-            dmasim_bus_request(d->bus, d->master);
+            request_bus(d);
             return;
         }
     }
     d->state = ST_WAIT_IDLE;
     dmasim_bus_notify_idle(d->bus, d->master);
+}
+
+/* Raise HRQ: a request on the bus, or, cascaded, a DREQ on the parent's channel (8237A
+ * cascade mode: the second controller's HRQ drives the first one's DREQ, its DACK the HLDA). */
+static void request_bus(dmasim_dmac *d)
+{
+    d->state = ST_REQUESTING;
+    dmasim_signal_set(d->hrq, 1);
+    if (d->parent) {
+        if (d->parent->state == ST_IDLE || d->parent->state == ST_WAIT_IDLE)
+            kick(d->parent);
+        return;
+    }
+    dmasim_bus_request(d->bus, d->master);
 }
 
 static void kick(dmasim_dmac *d)
@@ -312,19 +333,19 @@ static void kick(dmasim_dmac *d)
         d->state = ST_IDLE;
         return;
     }
-    if (d->ch[ci].x.mode == DMASIM_DMA_TRANSPARENT) {
+    if (!d->ch[ci].child && d->ch[ci].x.mode == DMASIM_DMA_TRANSPARENT) {
         try_transparent(d, ci);
         return;
     }
-    d->state = ST_REQUESTING;
-    dmasim_signal_set(d->hrq, 1);
-    dmasim_bus_request(d->bus, d->master);
+    request_bus(d);
 }
 
 static void dmac_idle(void *ctx, dmasim_time t)
 {
-    (void)t;
     dmasim_dmac *d = ctx;
+    for (uint32_t i = 0; i < d->nch; i++) /* a cascaded controller waits through our master */
+        if (d->ch[i].child && d->ch[i].child->state == ST_WAIT_IDLE)
+            dmac_idle(d->ch[i].child, t);
     if (d->state == ST_WAIT_IDLE)
         kick(d);
 }
@@ -444,6 +465,19 @@ static void end_tenure(dmasim_dmac *d, channel *c, int finished, dmasim_time t)
     dmasim_signal_set(d->hrq, 0);
     d->state = ST_IDLE;
     kick(d);
+    if (d->parent)
+        cascade_over(d->parent);
+}
+
+/* The cascaded controller behind the channel in service gave the bus back. */
+static void cascade_over(dmasim_dmac *p)
+{
+    p->last_served = p->cur;
+    dmasim_signal_set(p->ch[p->cur].dack, 0);
+    dmasim_signal_set(p->hlda, 0);
+    dmasim_signal_set(p->hrq, 0);
+    p->state = ST_IDLE;
+    kick(p);
 }
 
 /* ---- the unit's transactions ---- */
@@ -743,6 +777,10 @@ static void start_unit(dmasim_dmac *d)
 static void dmac_done(void *ctx, dmasim_bus_txn *txn, dmasim_time t)
 {
     dmasim_dmac *d = ctx;
+    if (d->ch[d->cur].child) { /* the cascaded controller's transaction */
+        dmac_done(d->ch[d->cur].child, txn, t);
+        return;
+    }
     channel *c = &d->ch[d->cur];
     unit_step_done(d, c, txn, t);
     if (unit_next(d, c, &d->txn, t)) {
@@ -765,7 +803,6 @@ static void unit_over(dmasim_dmac *d, dmasim_time t)
 
 static void dmac_granted(void *ctx, dmasim_time t)
 {
-    (void)t;
     dmasim_dmac *d = ctx;
     d->state = ST_OWN;
     d->tenures++;
@@ -780,6 +817,10 @@ static void dmac_granted(void *ctx, dmasim_time t)
         return;
     }
     dmasim_signal_set(d->ch[d->cur].dack, 1);
+    if (d->ch[d->cur].child) { /* cascade: DACK is the second controller's HLDA */
+        dmac_granted(d->ch[d->cur].child, t);
+        return;
+    }
     if (batchable(d, &d->ch[d->cur]))
         run_batch(d);
     else
@@ -847,10 +888,37 @@ int dmasim_dmac_attach_device(dmasim_dmac *d, unsigned ch, const dmasim_dma_devi
 /* A pending bus request that no channel needs any more is withdrawn (HRQ drops before HLDA). */
 static void withdraw_if_unneeded(dmasim_dmac *d)
 {
+    if (d->parent) { /* cascaded: drop HRQ, which is the parent channel's DREQ */
+        if (d->state == ST_REQUESTING && pick_channel(d) < 0) {
+            dmasim_signal_set(d->hrq, 0);
+            d->state = ST_IDLE;
+            withdraw_if_unneeded(d->parent);
+        }
+        return;
+    }
     if (d->state == ST_REQUESTING && pick_channel(d) < 0 && dmasim_bus_cancel_request(d->bus, d->master) == 0) {
         dmasim_signal_set(d->hrq, 0);
         d->state = ST_IDLE;
     }
+}
+
+int dmasim_dmac_cascade(dmasim_dmac *d, unsigned ch, dmasim_dmac *second)
+{
+    if (ch >= d->nch || !second || second == d || second->bus != d->bus)
+        return dmasim__error(d->sim, DMASIM_EINVAL, "%s: cascade needs a channel and a second controller on the same bus",
+                             d->name);
+    channel *c = &d->ch[ch];
+    if (c->busy || c->dev || c->child || second->parent || second->state != ST_IDLE || dmasim_dmac_busy(second))
+        return dmasim__error(d->sim, DMASIM_EBUSY, "%s.ch%u: cascade needs an idle, unused channel and an idle "
+                             "second controller that is not cascaded yet", d->name, ch);
+    for (dmasim_dmac *p = d; p; p = p->parent)
+        if (p == second)
+            return dmasim__error(d->sim, DMASIM_EINVAL, "%s: a cascade loop", d->name);
+    c->child = second;
+    second->parent = d;
+    second->parent_ch = ch;
+    second->master = d->master; /* its transactions are ours on the bus */
+    return 0;
 }
 
 int dmasim_dmac_set_mask(dmasim_dmac *d, unsigned ch, int masked)

@@ -198,6 +198,13 @@ DMASIM_API int dmasim_dmac_set_iommu(dmasim_dmac *dmac, dmasim_iommu *mmu, uint3
 DMASIM_API int dmasim_dmac_attach_device(dmasim_dmac *dmac, unsigned ch, const dmasim_dma_device_ops *ops,
                                          void *ctx, dmasim_signal *dreq);
 
+/* Cascade a second controller behind channel ch (8237A cascade mode): the second controller's
+ * HRQ becomes this channel's DREQ and this channel's DACK its HLDA; when the channel wins the
+ * DMAC's priority and the DMAC has the bus, the second controller runs its own tenure with the
+ * DMAC's bus master (its transactions count as the DMAC's on the bus). Both must be idle; the
+ * channel must have no device. Returns 0, DMASIM_EINVAL or DMASIM_EBUSY. */
+DMASIM_API int dmasim_dmac_cascade(dmasim_dmac *dmac, unsigned ch, dmasim_dmac *second);
+
 /* Set or clear channel ch's mask bit (a masked channel is not served). Returns 0 or EINVAL. */
 DMASIM_API int dmasim_dmac_set_mask(dmasim_dmac *dmac, unsigned ch, int masked);
 
