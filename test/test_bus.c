@@ -232,7 +232,7 @@ static const struct beat_case {
     {2, 1, 2, 2},    {32, 31, 2, 2},  {32, 0, 100, 4},  {128, 1, 127, 1}, {128, 100, 100, 2},
 };
 
-START_TEST(test_transaction_costs_address_plus_aligned_beats_plus_wait_states)
+START_TEST(test_r3_transaction_costs_address_plus_aligned_beats_plus_wait_states)
 {
     int ref = _i;
     const uint32_t A = 2, C = 3, WS = 2;
@@ -310,7 +310,7 @@ END_TEST
 
 /* Rules: a request at time r is arbitrated at the first bus edge >= r (the grant edge, where the
  * owner signal changes); the first address phase starts arbitration_cycles after it. */
-START_TEST(test_request_granted_at_first_edge_then_arbitration_cycles)
+START_TEST(test_r1_r2_request_granted_at_first_edge_then_arbitration_cycles)
 {
     int ref = _i;
     static const struct {
@@ -348,7 +348,7 @@ END_TEST
 
 /* Rule: fixed priority: the lowest priority value wins; ties go to the master added first.
  * All four request at 0, one 3-cycle tenure each (1 arbitration + 1 address + 1 beat). */
-START_TEST(test_fixed_priority_lowest_value_wins_ties_to_first_added)
+START_TEST(test_r4_fixed_priority_lowest_value_wins_ties_to_first_added)
 {
     int ref = _i;
     harness *h = h_new(ref, 8, 1, 1, DMASIM_ARB_FIXED, 0);
@@ -389,7 +389,7 @@ END_TEST
  * requester: under fixed priority the highest priority wins again; under round-robin the
  * first requester after the last owner wins, so the bus rotates. Three masters, two tenures
  * each, all requesting at 0; m0 has the highest priority (ignored by round-robin). */
-START_TEST(test_round_robin_rotates_fixed_priority_does_not)
+START_TEST(test_r5_round_robin_rotates_fixed_priority_does_not)
 {
     int ref = _i;
     for (int pol = 0; pol <= 1; pol++) {
@@ -419,7 +419,7 @@ END_TEST
 /* Rule: round-robin picks the first requesting master after the last owner, in the order the
  * masters were added. m1 owns [0, 3P); m0 and m2 request meanwhile; after m1 the order is m2
  * (after m1), then m0 (wrapping). Fixed priority with the same priorities picks m0 first. */
-START_TEST(test_round_robin_starts_after_last_owner)
+START_TEST(test_r5_round_robin_starts_after_last_owner)
 {
     int ref = _i;
     for (int pol = 0; pol <= 1; pol++) {
@@ -447,7 +447,7 @@ END_TEST
  * with nobody waiting it wins again; without yield it keeps winning on priority.
  * d (priority 0) has three one-transaction tenures, re-requesting at each release; c
  * (priority 1) requests at `c_req` (during d's first tenure, or exactly at its release edge). */
-START_TEST(test_yield_loses_to_master_already_waiting)
+START_TEST(test_r6_yield_loses_to_master_already_waiting)
 {
     int ref = _i;
     static const dmasim_time c_reqs[] = {5000, 3 * P};
@@ -485,7 +485,7 @@ END_TEST
 /* Rule: a transaction to an address that is not mapped (or not wholly inside one slave) answers
  * DMASIM_EUNMAPPED after its address phase plus one cycle, and moves no bytes; the owner goes
  * on with its next transaction. RAM [0, 1 MiB) with 2 wait states, 2 address cycles. */
-START_TEST(test_unmapped_address_answers_after_address_phase_plus_one_and_moves_nothing)
+START_TEST(test_r7_unmapped_address_answers_after_address_phase_plus_one_and_moves_nothing)
 {
     int ref = _i;
     harness *h = h_new(ref, 8, 1, 2, DMASIM_ARB_FIXED, 2);
@@ -865,14 +865,14 @@ static Suite *bus_suite(void)
     /* each of these runs on the fast path (_i = 0) and the reference path (_i = 1) */
     TCase *tc = tcase_create("rules");
     tcase_set_timeout(tc, 30);
-    tcase_add_loop_test(tc, test_transaction_costs_address_plus_aligned_beats_plus_wait_states, 0, 2);
+    tcase_add_loop_test(tc, test_r3_transaction_costs_address_plus_aligned_beats_plus_wait_states, 0, 2);
     tcase_add_loop_test(tc, test_transactions_of_one_tenure_run_back_to_back, 0, 2);
-    tcase_add_loop_test(tc, test_request_granted_at_first_edge_then_arbitration_cycles, 0, 2);
-    tcase_add_loop_test(tc, test_fixed_priority_lowest_value_wins_ties_to_first_added, 0, 2);
-    tcase_add_loop_test(tc, test_round_robin_rotates_fixed_priority_does_not, 0, 2);
-    tcase_add_loop_test(tc, test_round_robin_starts_after_last_owner, 0, 2);
-    tcase_add_loop_test(tc, test_yield_loses_to_master_already_waiting, 0, 2);
-    tcase_add_loop_test(tc, test_unmapped_address_answers_after_address_phase_plus_one_and_moves_nothing, 0, 2);
+    tcase_add_loop_test(tc, test_r1_r2_request_granted_at_first_edge_then_arbitration_cycles, 0, 2);
+    tcase_add_loop_test(tc, test_r4_fixed_priority_lowest_value_wins_ties_to_first_added, 0, 2);
+    tcase_add_loop_test(tc, test_r5_round_robin_rotates_fixed_priority_does_not, 0, 2);
+    tcase_add_loop_test(tc, test_r5_round_robin_starts_after_last_owner, 0, 2);
+    tcase_add_loop_test(tc, test_r6_yield_loses_to_master_already_waiting, 0, 2);
+    tcase_add_loop_test(tc, test_r7_unmapped_address_answers_after_address_phase_plus_one_and_moves_nothing, 0, 2);
     tcase_add_loop_test(tc, test_per_master_statistics_hand_computed, 0, 2);
     tcase_add_loop_test(tc, test_wait_before_first_edge_is_the_requesters_own, 0, 2);
     tcase_add_test(tc, test_overlapping_map_is_eoverlap_naming_both);

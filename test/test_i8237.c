@@ -405,7 +405,7 @@ static void hold_run(int reference, hmaster *m, dmasim_sim **out)
     *out = sim;
 }
 
-START_TEST(test_bus_hold_same_on_both_paths)
+START_TEST(test_r26_bus_hold_same_on_both_paths)
 {
     hmaster f, r;
     dmasim_sim *sf, *sr;
@@ -450,7 +450,7 @@ static void sm_granted(void *ctx, dmasim_time t)
 
 static const dmasim_bus_master_ops sm_ops = {1, sm_granted, NULL, NULL, NULL};
 
-START_TEST(test_bus_hold_synchronous_advances_cursor)
+START_TEST(test_r26_bus_hold_synchronous_advances_cursor)
 {
     for (int reference = 0; reference < 2; reference++) {
         dmasim_sim *sim = tu_sim(reference);
@@ -1381,8 +1381,8 @@ static Suite *i8237_suite(void)
 {
     Suite *s = suite_create("i8237");
     TCase *bus = tcase_create("bus_hold");
-    tcase_add_test(bus, test_bus_hold_same_on_both_paths);
-    tcase_add_test(bus, test_bus_hold_synchronous_advances_cursor);
+    tcase_add_test(bus, test_r26_bus_hold_same_on_both_paths);
+    tcase_add_test(bus, test_r26_bus_hold_synchronous_advances_cursor);
     suite_add_tcase(s, bus);
 
     TCase *counts_tc = tcase_create("clock_counts");
