@@ -91,6 +91,8 @@ typedef struct pend {
 typedef struct fin {
     uint64_t id, arrival, queued, done;
     dmasim_addr addr;
+    uint32_t row, col;          /* decoded coordinates, so delivery need not decode again */
+    uint16_t bank;              /* flat index within the channel */
     uint8_t is_write, outcome;
 } fin;
 
@@ -140,6 +142,7 @@ struct dmasim_dram {
     uint64_t trrd_s, trrd_l, tfaw, trfc, trefi, trtrs, bl2, delay, rtw_gap;
     uint64_t tck, capacity, size;
     unsigned burst_shift, fshift[NFIELDS];
+    int hist_shift;             /* log2(hist_bin_cycles) if a power of two, else -1 */
     uint64_t fmask[NFIELDS];
     uint32_t nch, nrk, nbg, nbpg, banks_per_rank, banks_per_ch, depth, nrgs;
     int frfcfs, closed, refresh;
@@ -387,7 +390,7 @@ static void record_done(dmasim_dram *d, const req *r, uint64_t done, dmasim_dram
         s->read_lat_sum += lat;
         if (lat > s->read_lat_max)
             s->read_lat_max = lat;
-        uint64_t bin = lat / d->cfg.hist_bin_cycles;
+        uint64_t bin = d->hist_shift >= 0 ? lat >> d->hist_shift : lat / d->cfg.hist_bin_cycles;
         s->hist[bin < d->cfg.hist_bins ? bin : d->cfg.hist_bins - 1]++;
     }
     s->bytes += (uint64_t)1 << d->burst_shift;
@@ -676,6 +679,12 @@ static void admit(dmasim_dram *d, uint32_t c, uint64_t id, dmasim_addr rel, int 
     r->next = -1;
     r->is_write = (uint8_t)(is_write != 0);
     bank *b = bank_at(d, c, l.bank);
+    int hit = b->open && b->row == l.row;
+    /* A request appended behind others changes the bank's candidate only if it is the first
+     * row hit that FR-FCFS would serve ahead of them (the candidate depends on the head, the
+     * open row and, under FR-FCFS, the first queued hit). Otherwise bank_cand would recompute
+     * the same candidate and the pick stands as far as this bank is concerned. */
+    int same_cand = b->count > 0 && !(hit && d->frfcfs && b->hits == 0);
     if (b->count++ == 0) {
         b->head = s;
         active_add(q, l.bank);
@@ -683,9 +692,10 @@ static void admit(dmasim_dram *d, uint32_t c, uint64_t id, dmasim_addr rel, int 
         q->slot[b->tail].next = s;
     }
     b->tail = s;
-    if (b->open && b->row == l.row)
-        b->hits++;
+    b->hits += (uint32_t)hit;
     q->nq++;
+    if (same_cand)
+        return;
     bank_cand(d, q, b);
     /* the pick stands unless the new request's bank now offers something better */
     if (q->pick_valid && (q->pick_bank < 0 || q->pick_bank == (int32_t)l.bank))
@@ -811,7 +821,7 @@ static uint64_t issue_col(dmasim_dram *d, uint32_t c, bank *b, uint64_t t)
             trace_cmd(d, t, K_COL, c, b->rank, b, r);
         record_done(d, r, done, oc);
         if (!d->bus) {
-            fin x = {r->id, r->arrival, r->queued, done, r->addr, r->is_write, (uint8_t)oc};
+            fin x = {r->id, r->arrival, r->queued, done, r->addr, r->row, r->col, r->bank, r->is_write, (uint8_t)oc};
             if (fin_push(d, &q->fq[r->is_write], &x))
                 dmasim__fatal(d->sim, DMASIM_ENOMEM, "%s: out of memory", d->name);
         }
@@ -933,7 +943,7 @@ int dmasim_dram_submit(dmasim_dram *d, dmasim_addr addr, int is_write, uint64_t 
     if (arrival < d->now)
         return dmasim__error(d->sim, DMASIM_EINVAL, "%s: arrival cycle %llu is before the controller's cycle %llu",
                              d->name, (unsigned long long)arrival, (unsigned long long)d->now);
-    uint64_t rel = (addr - d->cfg.base) % d->capacity;
+    uint64_t rel = (addr - d->cfg.base) & (d->capacity - 1); /* capacity: a power of two */
     uint32_t c = (uint32_t)((rel >> d->fshift[F_CH]) & d->fmask[F_CH]);
     chanq *q = &d->q[c];
     if (arrival == d->now && q->pq_n == 0 && q->nq < d->depth) { /* it would be admitted next */
@@ -990,10 +1000,9 @@ static void deliver(dmasim_dram *d, uint32_t c, int k)
     d->outstanding--;
     if (!d->done_fn)
         return;
-    loc l;
-    decode(d, x.addr, &l);
+    const bank *b = bank_at(d, c, x.bank);
     dmasim_dram_request r = {x.id, x.addr + d->cfg.base, x.is_write, x.arrival, x.queued, x.done,
-                             (dmasim_dram_outcome)x.outcome, l.ch, l.rank, l.bg, l.ba, l.row, l.col};
+                             (dmasim_dram_outcome)x.outcome, c, b->rank, b->bg, b->ba, x.row, x.col};
     d->done_fn(d->done_ud, &r);
 }
 
@@ -1357,6 +1366,7 @@ static void derive(dmasim_dram *d)
     d->frfcfs = c->scheduler == DMASIM_DRAM_FRFCFS;
     d->closed = c->page_policy == DMASIM_DRAM_CLOSED_PAGE;
     d->refresh = c->refresh != 0;
+    d->hist_shift = dmasim__is_pow2(c->hist_bin_cycles) ? (int)dmasim__log2(c->hist_bin_cycles) : -1;
     d->burst_shift = dmasim__log2((uint64_t)(c->bus_width / 8) * c->burst_length);
     int order[NFIELDS], n = 0;
     char msg[8];
