@@ -549,12 +549,16 @@ static void i8237_done(void *ctx, dmasim_bus_txn *txn, dmasim_time t)
     run_ops_async(d);
 }
 
-/* Fast path: may the planned byte run ahead of simulated time? */
+/* Fast path: may the planned byte run ahead of simulated time? Not a device's byte: a device
+ * gives and takes at the current simulated time (its FIFO and DREQ follow time, device.h); and
+ * not past the next event or the time run_until was asked to reach (someone may act there). */
 static int may_batch(const dmasim_i8237 *d)
 {
     if (dmasim_sim_reference(d->sim) || pins_observed(d))
         return 0;
-    return byte_end(d, dmasim_bus_cursor(d->bus)) < dmasim_sim_next_event_time(d->sim);
+    if (!d->m2m && d->ch[d->cur].dev)
+        return 0;
+    return byte_end(d, dmasim_bus_cursor(d->bus)) < dmasim__sim_batch_limit(d->sim);
 }
 
 static void run_batch(dmasim_i8237 *d)

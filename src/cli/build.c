@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "build.h"
+#include "devices_cli.h"
 #include "dram_cfg.h"
 
 /* Report a library error at a scenario path, with the simulation's detail. */
@@ -157,6 +158,8 @@ int sys_build(cli_system *s, const scn_file *f, unsigned flags)
         return -1;
     if (scn->iommu && (sys_iommu_build(s) || sys_iommu_connect(s)))
         return -1;
+    if (sys_devices_build(s))
+        return -1;
     if (sys_jobs_build(s))
         return -1;
     return s->cpu ? sys_workload_start(s) : 0;
@@ -169,7 +172,7 @@ static int check_finished(const cli_system *s)
                             "the run ended with the workload unfinished (a dma_wait with no transfer to wait for?)");
     if (s->dmac && dmasim_dmac_busy(s->dmac))
         return scn_error_at(s->file, "dmac", "the run ended with a DMA channel still busy");
-    return 0;
+    return sys_devices_check_finished(s);
 }
 
 int sys_run(cli_system *s)
@@ -197,6 +200,7 @@ void sys_destroy(cli_system *s)
     cli_dram_trace_close(s);
     dmasim_sim_destroy(s->sim);
     free(s->jobs);
+    free(s->devs);
     memset(s, 0, sizeof(*s));
 }
 
@@ -210,6 +214,9 @@ uint32_t sys_channels_used(const cli_system *s)
         return 0;
     for (i = 0; i < scn->dmac->jobs_count; i++)
         mask |= UINT32_C(1) << scn->dmac->jobs[i].channel;
+    for (i = 0; i < scn->devices_count; i++)
+        if (scn->devices[i].dmac_channel >= 0)
+            mask |= UINT32_C(1) << scn->devices[i].dmac_channel;
     if (scn->cpu && scn->cpu->workload) {
         const scn_workload *w = scn->cpu->workload;
 

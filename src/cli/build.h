@@ -25,6 +25,14 @@ typedef struct cli_job {
     dmasim_addr bad_addr;
 } cli_job;
 
+/* A device of the scenario (devices.N). */
+typedef struct cli_dev {
+    dmasim_device_kind kind;
+    void *ptr;           /* dmasim_disk, dmasim_audio or dmasim_busmaster */
+    cli_verdict verdict; /* a disk command's bytes */
+    dmasim_addr bad_addr;
+} cli_dev;
+
 enum { BUILD_NO_DMA = 1 }; /* compare's "none" row: no jobs, no DMA script operations */
 
 typedef struct cli_system {
@@ -35,6 +43,9 @@ typedef struct cli_system {
     dmasim_cpu *cpu;     /* NULL without a cpu */
     dmasim_dmac *dmac;   /* NULL without a dmac */
     dmasim_iommu *iommu; /* NULL without an iommu */
+    dmasim_i8237 *i8237; /* NULL without an i8237 */
+    cli_dev *devs;       /* devices.N */
+    unsigned ndevs;
     int dmac_translated; /* the DMAC's addresses are IOVAs (an iommu, and dmac.iommu) */
     int workload_started;
     cli_job *jobs;

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "build.h"
+#include "devices_cli.h"
 
 #define CHUNK 16384
 
@@ -355,5 +356,7 @@ int sys_jobs_verify(cli_system *s)
             job->verdict = VERDICT_OK;
         }
     }
+    if (sys_devices_verify(s, !failed))
+        failed = 1;
     return failed ? -1 : 0;
 }

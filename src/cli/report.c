@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "devices_cli.h"
 #include "report.h"
 
 uint64_t report_stat(const cli_system *s, const char *fmt, ...)
@@ -166,6 +167,10 @@ static void channel_verdict(const cli_system *s, uint32_t ch, char *buf, size_t 
             return;
         }
         ok |= job->verdict == VERDICT_OK;
+    }
+    if (!jobs && sys_device_on_dmac_channel(s, ch)) {
+        snprintf(buf, len, "device %s", sys_device_on_dmac_channel(s, ch));
+        return;
     }
     snprintf(buf, len, "%s", ok ? "verified" : jobs ? "not verified" : "not verified (started by the CPU)");
 }
@@ -335,6 +340,7 @@ void report_summary(FILE *out, const cli_system *s)
         summary_dmac(out, s);
     if (s->iommu)
         summary_iommu(out, s);
+    report_devices(out, s);
     summary_dram(out, s);
     summary_bus(out, s);
 }

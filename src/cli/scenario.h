@@ -201,6 +201,72 @@ typedef struct scn_iommu {
     unsigned mappings_count;
 } scn_iommu;
 
+/* A disk command issued at at_ps, and the DMA of its bytes to or from memory at addr. */
+typedef struct scn_disk_cmd {
+    int op;          /* dmasim_disk_op */
+    uint64_t lba;
+    uint32_t count;  /* sectors */
+    uint64_t at_ps;
+    uint64_t addr;   /* memory: destination of a read, source of a write */
+    int mode;        /* dmasim_dma_mode of the channel (8237A: demand, block, single) */
+    bool verify;     /* after the run: memory equals the disk's sectors */
+} scn_disk_cmd;
+
+/* Audio playback of `frames` frames from memory at addr (one transfer, no ring). */
+typedef struct scn_audio_start {
+    uint64_t at_ps;
+    uint64_t frames;
+    uint64_t addr;
+    int mode;
+} scn_audio_start;
+
+/* A bus-master job (dmasim_busmaster_start). */
+typedef struct scn_bm_job {
+    bool to_memory;
+    uint64_t addr;
+    uint64_t length;
+    uint64_t pattern;
+    uint64_t at_ps;
+} scn_bm_job;
+
+enum { SCN_NO_CHANNEL = -1 };
+
+/* A device (docs/devices.md). Numeric parameters left at 0 take the preset's value (or the
+ * library's default without a preset). */
+typedef struct scn_device {
+    char *kind;              /* checked with dmasim_device_kind_parse (validate.c) */
+    char *name;
+    char *preset;            /* NULL: the library's defaults */
+    int64_t dmac_channel;    /* disk, audio: channel of `dmac`, or SCN_NO_CHANNEL */
+    int64_t i8237_channel;   /* disk, audio: channel of `i8237`, or SCN_NO_CHANNEL */
+    uint32_t bus_priority;   /* busmaster (0: the library's default, 2) */
+    uint32_t sector_size;    /* disk */
+    uint32_t sectors_per_track;
+    uint32_t rpm;
+    uint64_t seek_avg_ns;
+    uint32_t sample_rate;    /* audio */
+    uint32_t frame_bytes;
+    uint32_t fifo_size;      /* disk, audio */
+    uint32_t threshold;
+    uint32_t item_size;
+    uint32_t txn_size;       /* busmaster */
+    scn_disk_cmd *command;   /* disk */
+    scn_audio_start *start;  /* audio */
+    scn_bm_job *job;         /* busmaster */
+} scn_device;
+
+/* An Intel 8237A (dmasim_i8237). */
+typedef struct scn_i8237 {
+    char *name;
+    char *preset;            /* NULL: clock_period_ps 0 (any bus clock) */
+    uint32_t bus_priority;
+    uint64_t io_base;
+    uint64_t page_base;
+    uint32_t io_wait_states;
+    uint32_t page_bits;
+    int page_policy;         /* dmasim_i8237_page_policy */
+} scn_i8237;
+
 typedef struct scenario {
     char *name;
     uint64_t seed;
@@ -211,6 +277,9 @@ typedef struct scenario {
     scn_cpu *cpu;   /* NULL when absent */
     scn_dmac *dmac; /* NULL when absent */
     scn_iommu *iommu; /* NULL when absent */
+    scn_i8237 *i8237; /* NULL when absent */
+    scn_device *devices;
+    unsigned devices_count;
 } scenario;
 
 /* ---- schema.c ---------------------------------------------------------------------------- */

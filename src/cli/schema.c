@@ -325,6 +325,83 @@ static const cyaml_schema_field_t iommu_fields[] = {
     CYAML_FIELD_END,
 };
 
+static const cyaml_strval_t disk_op_names[] = {
+    {"read", DMASIM_DISK_READ},
+    {"write", DMASIM_DISK_WRITE},
+};
+
+static const cyaml_strval_t page_policy_names[] = {
+    {"error", DMASIM_I8237_PAGE_ERROR},
+    {"wrap", DMASIM_I8237_PAGE_WRAP},
+};
+
+static const cyaml_schema_field_t disk_cmd_fields[] = {
+    ENUM("op", scn_disk_cmd, op, disk_op_names),
+    CYAML_FIELD_UINT("lba", OPT, scn_disk_cmd, lba),
+    CYAML_FIELD_UINT("count", OPT, scn_disk_cmd, count),
+    CYAML_FIELD_UINT("at_ps", OPT, scn_disk_cmd, at_ps),
+    CYAML_FIELD_UINT("addr", OPT, scn_disk_cmd, addr),
+    ENUM("mode", scn_disk_cmd, mode, mode_names),
+    CYAML_FIELD_BOOL("verify", OPT, scn_disk_cmd, verify),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t audio_start_fields[] = {
+    CYAML_FIELD_UINT("at_ps", OPT, scn_audio_start, at_ps),
+    CYAML_FIELD_UINT("frames", OPT, scn_audio_start, frames),
+    CYAML_FIELD_UINT("addr", OPT, scn_audio_start, addr),
+    ENUM("mode", scn_audio_start, mode, mode_names),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t bm_job_fields[] = {
+    CYAML_FIELD_BOOL("to_memory", OPT, scn_bm_job, to_memory),
+    CYAML_FIELD_UINT("addr", OPT, scn_bm_job, addr),
+    CYAML_FIELD_UINT("length", OPT, scn_bm_job, length),
+    CYAML_FIELD_UINT("pattern", OPT, scn_bm_job, pattern),
+    CYAML_FIELD_UINT("at_ps", OPT, scn_bm_job, at_ps),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t device_fields[] = {
+    STR("kind", scn_device, kind),
+    STR("name", scn_device, name),
+    STR("preset", scn_device, preset),
+    CYAML_FIELD_INT("dmac_channel", OPT, scn_device, dmac_channel),
+    CYAML_FIELD_INT("i8237_channel", OPT, scn_device, i8237_channel),
+    CYAML_FIELD_UINT("bus_priority", OPT, scn_device, bus_priority),
+    CYAML_FIELD_UINT("sector_size", OPT, scn_device, sector_size),
+    CYAML_FIELD_UINT("sectors_per_track", OPT, scn_device, sectors_per_track),
+    CYAML_FIELD_UINT("rpm", OPT, scn_device, rpm),
+    CYAML_FIELD_UINT("seek_avg_ns", OPT, scn_device, seek_avg_ns),
+    CYAML_FIELD_UINT("sample_rate", OPT, scn_device, sample_rate),
+    CYAML_FIELD_UINT("frame_bytes", OPT, scn_device, frame_bytes),
+    CYAML_FIELD_UINT("fifo_size", OPT, scn_device, fifo_size),
+    CYAML_FIELD_UINT("threshold", OPT, scn_device, threshold),
+    CYAML_FIELD_UINT("item_size", OPT, scn_device, item_size),
+    CYAML_FIELD_UINT("txn_size", OPT, scn_device, txn_size),
+    CYAML_FIELD_MAPPING_PTR("command", OPT_FLOW_PTR, scn_device, command, disk_cmd_fields),
+    CYAML_FIELD_MAPPING_PTR("start", OPT_FLOW_PTR, scn_device, start, audio_start_fields),
+    CYAML_FIELD_MAPPING_PTR("job", OPT_FLOW_PTR, scn_device, job, bm_job_fields),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_schema_value_t device_entry = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_BLOCK, scn_device, device_fields),
+};
+
+static const cyaml_schema_field_t i8237_fields[] = {
+    STR("name", scn_i8237, name),
+    STR("preset", scn_i8237, preset),
+    CYAML_FIELD_UINT("bus_priority", OPT, scn_i8237, bus_priority),
+    CYAML_FIELD_UINT("io_base", OPT, scn_i8237, io_base),
+    CYAML_FIELD_UINT("page_base", OPT, scn_i8237, page_base),
+    CYAML_FIELD_UINT("io_wait_states", OPT, scn_i8237, io_wait_states),
+    CYAML_FIELD_UINT("page_bits", OPT, scn_i8237, page_bits),
+    ENUM("page_policy", scn_i8237, page_policy, page_policy_names),
+    CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t scenario_fields[] = {
     STR("name", scenario, name),
     CYAML_FIELD_UINT("seed", OPT, scenario, seed),
@@ -335,6 +412,9 @@ static const cyaml_schema_field_t scenario_fields[] = {
     CYAML_FIELD_MAPPING_PTR("cpu", OPT_PTR | CYAML_FLAG_BLOCK, scenario, cpu, cpu_fields),
     CYAML_FIELD_MAPPING_PTR("dmac", OPT_PTR | CYAML_FLAG_BLOCK, scenario, dmac, dmac_fields),
     CYAML_FIELD_MAPPING_PTR("iommu", OPT_PTR | CYAML_FLAG_BLOCK, scenario, iommu, iommu_fields),
+    CYAML_FIELD_MAPPING_PTR("i8237", OPT_PTR | CYAML_FLAG_BLOCK, scenario, i8237, i8237_fields),
+    CYAML_FIELD_SEQUENCE("devices", OPT_PTR | CYAML_FLAG_BLOCK, scenario, devices, &device_entry, 0,
+                         CYAML_UNLIMITED),
     CYAML_FIELD_END,
 };
 

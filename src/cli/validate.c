@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "dmasim/dmasim.h"
+#include "devices_cli.h"
 #include "dram_cfg.h"
 #include "load.h"
 
@@ -457,6 +458,10 @@ static int check_names(const scn_file *f)
                      (s->cpu && strcmp(s->iommu->name, s->cpu->name) == 0) ||
                      (s->dmac && strcmp(s->iommu->name, s->dmac->name) == 0)))
         return scn_error_at(f, "iommu.name", "'%s' is the name of another component too", s->iommu->name);
+    if (s->i8237 && (strcmp(s->i8237->name, s->bus.name) == 0 || (s->cpu && strcmp(s->i8237->name, s->cpu->name) == 0) ||
+                     (s->dmac && strcmp(s->i8237->name, s->dmac->name) == 0) ||
+                     (s->iommu && strcmp(s->i8237->name, s->iommu->name) == 0)))
+        return scn_error_at(f, "i8237.name", "'%s' is the name of another component too", s->i8237->name);
     return 0;
 }
 
@@ -479,5 +484,5 @@ int scn_validate(const scn_file *f)
         return -1;
     if (s->dmac && check_dmac(f, s->dmac))
         return -1;
-    return 0;
+    return cli_devices_validate(f);
 }
