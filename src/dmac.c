@@ -712,6 +712,9 @@ static void run_batch(dmasim_dmac *d)
     channel *c = &d->ch[d->cur];
     int finished = 0;
     d->batch_pause = 0;
+    /* Nothing in a batch schedules an event (a fault ends the unit and the batch), so the limit
+     * holds for the whole batch. */
+    const dmasim_time limit = dmasim__sim_batch_limit(d->sim);
     for (;;) {
         dmasim_bus_txn txn;
         unit_begin(d, c);
@@ -726,7 +729,7 @@ static void run_batch(dmasim_dmac *d)
          * tables): stop at the first unit end at or after it. In a burst the tenure is paused
          * and goes on as the reference path would decide then; otherwise the reference path
          * re-arbitrates after each unit anyway. */
-        if (dmasim_bus_cursor(d->bus) >= dmasim__sim_batch_limit(d->sim)) {
+        if (dmasim_bus_cursor(d->bus) >= limit) {
             d->batch_pause = (c->x.mode == DMASIM_DMA_BURST || c->x.mode == DMASIM_DMA_DEMAND) && burst_continues(d);
             break;
         }
