@@ -145,7 +145,7 @@ static dmasim_time owned_at(const master *m, dmasim_time t)
 static void bus_stats_update(void *self)
 {
     dmasim_bus *bus = self;
-    dmasim_time now = dmasim_sim_now(bus->sim);
+    dmasim_time now = dmasim__now(bus->sim);
     bus->cycles = now / bus->period;
     uint64_t owned = 0;
     for (size_t i = 0; i < bus->nmasters; i++) {
@@ -242,7 +242,7 @@ uint32_t dmasim_bus_width(const dmasim_bus *bus) { return bus->width; }
 dmasim_sim *dmasim_bus_sim(const dmasim_bus *bus) { return bus->sim; }
 dmasim_time dmasim_bus_cursor(const dmasim_bus *bus)
 {
-    dmasim_time now = dmasim_sim_now(bus->sim);
+    dmasim_time now = dmasim__now(bus->sim);
     return bus->owner >= 0 && bus->cursor > now ? bus->cursor : now;
 }
 
@@ -347,7 +347,7 @@ int dmasim_bus_debug_read(dmasim_bus *bus, dmasim_addr addr, void *buf, uint32_t
                              (unsigned long long)addr, len);
     dmasim_bus_txn t = {.addr = addr, .len = len, .data = buf};
     dmasim_time saved = bus->data_time;
-    bus->data_time = dmasim_sim_now(bus->sim); /* a debug access takes no time */
+    bus->data_time = dmasim__now(bus->sim); /* a debug access takes no time */
     int err = move_bytes(s, &t, addr, buf, len);
     bus->data_time = saved;
     return err;
@@ -361,7 +361,7 @@ int dmasim_bus_debug_write(dmasim_bus *bus, dmasim_addr addr, const void *buf, u
                              (unsigned long long)addr, len);
     dmasim_bus_txn t = {.addr = addr, .len = len, .is_write = 1, .data = (void *)buf};
     dmasim_time saved = bus->data_time;
-    bus->data_time = dmasim_sim_now(bus->sim); /* a debug access takes no time */
+    bus->data_time = dmasim__now(bus->sim); /* a debug access takes no time */
     int err = move_bytes(s, &t, addr, (void *)buf, len);
     bus->data_time = saved;
     return err;
@@ -470,7 +470,7 @@ static inline dmasim_time edge_after(const dmasim_bus *bus, dmasim_time t)
 
 static void schedule_arbitration(dmasim_bus *bus)
 {
-    dmasim_time now = dmasim_sim_now(bus->sim);
+    dmasim_time now = dmasim__now(bus->sim);
     dmasim_time t = edge_after(bus, now > bus->free_at ? now : bus->free_at);
     if (dmasim_event_pending(&bus->arb_ev) && bus->arb_ev.time <= t)
         return;
@@ -482,7 +482,7 @@ int dmasim_bus_request(dmasim_bus *bus, int mi)
     master *m = bus->masters[mi];
     if (m->requesting || bus->owner == mi)
         return dmasim__error(bus->sim, DMASIM_ESTATE, "%s: %s requests the bus twice", bus->name, m->name);
-    dmasim_time now = dmasim_sim_now(bus->sim);
+    dmasim_time now = dmasim__now(bus->sim);
     m->requesting = 1;
     m->requests++;
     m->req_time = now;
@@ -516,7 +516,7 @@ dmasim_time dmasim_bus_grant_edge(const dmasim_bus *bus)
 {
     if (bus->owner >= 0)
         return DMASIM_TIME_NEVER;
-    dmasim_time now = dmasim_sim_now(bus->sim);
+    dmasim_time now = dmasim__now(bus->sim);
     return edge_after(bus, now > bus->free_at ? now : bus->free_at);
 }
 
@@ -532,7 +532,7 @@ dmasim_time dmasim_bus_data_time(const dmasim_bus *bus)
 
 dmasim_time dmasim_bus_quiet_until(const dmasim_bus *bus, int mi)
 {
-    dmasim_time now = dmasim_sim_now(bus->sim);
+    dmasim_time now = dmasim__now(bus->sim);
     dmasim_time q = DMASIM_TIME_NEVER;
     if (bus->owner >= 0 && bus->owner != mi)
         return edge_after(bus, now);
@@ -617,7 +617,7 @@ static void arb_event(dmasim_sim *sim, dmasim_event *ev, void *ctx)
 {
     (void)ev;
     dmasim_bus *bus = ctx;
-    dmasim_time e = dmasim_sim_now(sim);
+    dmasim_time e = dmasim__now(sim);
     if (bus->owner >= 0)
         return;
     int wi = pick_winner(bus, e);
@@ -657,7 +657,7 @@ static void grant_event(dmasim_sim *sim, dmasim_event *ev, void *ctx)
     (void)ev;
     dmasim_bus *bus = ctx;
     master *w = bus->masters[bus->owner];
-    w->ops->granted(w->ctx, dmasim_sim_now(sim));
+    w->ops->granted(w->ctx, dmasim__now(sim));
 }
 
 int dmasim_bus_release(dmasim_bus *bus, int mi, unsigned flags)
@@ -837,8 +837,8 @@ static void done_event(dmasim_sim *sim, dmasim_event *ev, void *ctx)
     if (bus->holding) { /* a hold moves nothing and is not a transaction */
         bus->holding = 0;
     } else {
-        data_txn(bus, bus->txn_slave, txn, dmasim_sim_now(sim));
-        count_txn(bus, m, txn, bus->nbeats, dmasim_sim_now(sim));
+        data_txn(bus, bus->txn_slave, txn, dmasim__now(sim));
+        count_txn(bus, m, txn, bus->nbeats, dmasim__now(sim));
     }
     bus->inflight = NULL;
     m->ops->done(m->ctx, txn, bus->cursor);
@@ -897,7 +897,7 @@ static void tick_event(dmasim_sim *sim, dmasim_event *ev, void *ctx)
 {
     (void)ev;
     dmasim_bus *bus = ctx;
-    dmasim_time t = dmasim_sim_now(sim);
+    dmasim_time t = dmasim__now(sim);
     if (--bus->cycles_left > 0) {
         dmasim_event_schedule(sim, &bus->tick_ev, t + bus->period, DMASIM_PRIO_DEFAULT);
         return;
@@ -950,7 +950,7 @@ int dmasim_bus_transfer(dmasim_bus *bus, int mi, dmasim_bus_txn *txn)
         dmasim_event_schedule(bus->sim, &bus->done_ev, bus->cursor, DMASIM_PRIO_DEFAULT);
         return 0;
     }
-    dmasim_time t = dmasim_sim_now(bus->sim);
+    dmasim_time t = dmasim__now(bus->sim);
     bus->inflight = txn;
     txn->status = 0;
     bus->txn_start = t;
@@ -996,6 +996,6 @@ int dmasim_bus_hold(dmasim_bus *bus, int mi, uint64_t cycles, dmasim_bus_txn *tx
     bus->holding = 1;
     bus->phase = PH_HOLD;
     bus->cycles_left = cycles;
-    dmasim_event_schedule(bus->sim, &bus->tick_ev, dmasim_sim_now(bus->sim) + bus->period, DMASIM_PRIO_DEFAULT);
+    dmasim_event_schedule(bus->sim, &bus->tick_ev, dmasim__now(bus->sim) + bus->period, DMASIM_PRIO_DEFAULT);
     return 0;
 }

@@ -238,7 +238,7 @@ int dmasim_dmac_channel_start(dmasim_dmac *d, unsigned ch, const dmasim_dma_tran
     c->block_started = c->dev && t->mode == DMASIM_DMA_BURST && c->dreq && dmasim_signal_value(c->dreq);
     c->ndesc = 0;
     load_start(c);
-    c->start_time = dmasim_sim_now(d->sim);
+    c->start_time = dmasim__now(d->sim);
     c->end_time = DMASIM_TIME_NEVER;
     c->transfers++;
     dmasim_signal_set(c->busy_sig, 1);
@@ -256,7 +256,7 @@ static int channel_ready(const channel *c)
 {
     if (c->child) /* cascade: the second controller's HRQ is this channel's DREQ */
         return !c->masked && c->child->state == ST_REQUESTING;
-    if (!c->busy || c->masked || c->desc_wait || dmasim_sim_now(c->dmac->sim) < c->retry_at)
+    if (!c->busy || c->masked || c->desc_wait || dmasim__now(c->dmac->sim) < c->retry_at)
         return 0;
     if (!c->dev || c->x.direction == DMASIM_DMA_MEM_TO_MEM)
         return 1;
@@ -353,7 +353,7 @@ static void dmac_idle(void *ctx, dmasim_time t)
 static dmasim_time dmac_next_request(void *ctx)
 {
     const dmasim_dmac *d = ctx;
-    return d->state == ST_IDLE ? DMASIM_TIME_NEVER : dmasim_sim_now(d->sim);
+    return d->state == ST_IDLE ? DMASIM_TIME_NEVER : dmasim__now(d->sim);
 }
 
 static dmasim_addr stepped(dmasim_addr a, dmasim_dma_step step, uint32_t n)
@@ -758,10 +758,10 @@ static void cont_event(dmasim_sim *sim, dmasim_event *ev, void *ctx)
         if (tenure_goes_on(d, c))
             run_batch(d);
         else
-            end_tenure(d, c, 0, dmasim_sim_now(sim));
+            end_tenure(d, c, 0, dmasim__now(sim));
         return;
     }
-    end_tenure(d, &d->ch[d->cur], d->batch_finished, dmasim_sim_now(sim));
+    end_tenure(d, &d->ch[d->cur], d->batch_finished, dmasim__now(sim));
 }
 
 /* ---- reference path: one transaction at a time ---- */
@@ -771,10 +771,10 @@ static void unit_over(dmasim_dmac *d, dmasim_time t);
 static void start_unit(dmasim_dmac *d)
 {
     unit_begin(d, &d->ch[d->cur]);
-    if (unit_next(d, &d->ch[d->cur], &d->txn, dmasim_sim_now(d->sim)))
+    if (unit_next(d, &d->ch[d->cur], &d->txn, dmasim__now(d->sim)))
         dmasim_bus_transfer(d->bus, d->master, &d->txn);
     else
-        unit_over(d, dmasim_sim_now(d->sim)); /* a fault before any transaction */
+        unit_over(d, dmasim__now(d->sim)); /* a fault before any transaction */
 }
 
 static void dmac_done(void *ctx, dmasim_bus_txn *txn, dmasim_time t)
@@ -974,7 +974,7 @@ static void start_event(dmasim_sim *sim, dmasim_event *ev, void *ctx)
         c->err = DMASIM_ERANGE;
         c->err_addr = 0;
         c->errors++;
-        c->start_time = c->end_time = dmasim_sim_now(d->sim);
+        c->start_time = c->end_time = dmasim__now(d->sim);
         update_irq(d);
     }
 }

@@ -107,8 +107,8 @@ typedef struct dmasim__mem {
     uint8_t **pages;
     size_t cap;          /* power of two */
     size_t count;
-    uint64_t last_key;   /* one-entry lookup cache */
-    uint8_t *last_page;
+    uint64_t last_key[2];  /* two-entry MRU lookup cache: a copy alternates source and destination */
+    uint8_t *last_page[2];
 } dmasim__mem;
 dmasim__mem *dmasim__sim_mem(dmasim_sim *sim);
 void dmasim__mem_free(dmasim_sim *sim, dmasim__mem *m);
@@ -126,6 +126,9 @@ dmasim_time dmasim__sim_now_inline(const dmasim_sim *sim);
 /* How far a component may compute ahead in one event: the next pending event, or the time
  * run_until was asked to reach (the caller may act there), whichever comes first. */
 dmasim_time dmasim__sim_batch_limit(const dmasim_sim *sim);
+/* dmasim_sim_now() without a call, for hot paths: `now` is the first member of struct dmasim_sim
+ * (checked by a static assertion in sim.c), and C allows a struct pointer to be read as its first member. */
+static inline dmasim_time dmasim__now(const dmasim_sim *sim) { return *(const dmasim_time *)(const void *)sim; }
 
 /* ---- cache internals used by the CPU ---- */
 typedef struct dmasim__line_op {

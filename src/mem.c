@@ -35,17 +35,32 @@ static int mem_rehash(dmasim_sim *sim, dmasim__mem *m)
     return 0;
 }
 
+static void mem_remember(dmasim__mem *m, uint64_t key, uint8_t *page)
+{
+    m->last_key[1] = m->last_key[0];
+    m->last_page[1] = m->last_page[0];
+    m->last_key[0] = key;
+    m->last_page[0] = page;
+}
+
 uint8_t *dmasim__mem_page(dmasim_sim *sim, dmasim__mem *m, dmasim_addr addr, int create)
 {
     uint64_t key = (addr >> DMASIM__PAGE_SHIFT) + 1;
-    if (key == m->last_key)
-        return m->last_page;
+    if (key == m->last_key[0])
+        return m->last_page[0];
+    if (key == m->last_key[1]) {
+        uint8_t *hit = m->last_page[1];
+        m->last_key[1] = m->last_key[0];
+        m->last_page[1] = m->last_page[0];
+        m->last_key[0] = key;
+        m->last_page[0] = hit;
+        return hit;
+    }
     if (m->cap) {
         size_t j = hash_page(key, m->cap - 1);
         while (m->keys[j]) {
             if (m->keys[j] == key) {
-                m->last_key = key;
-                m->last_page = m->pages[j];
+                mem_remember(m, key, m->pages[j]);
                 return m->pages[j];
             }
             j = (j + 1) & (m->cap - 1);
@@ -64,8 +79,7 @@ uint8_t *dmasim__mem_page(dmasim_sim *sim, dmasim__mem *m, dmasim_addr addr, int
     m->keys[j] = key;
     m->pages[j] = page;
     m->count++;
-    m->last_key = key;
-    m->last_page = page;
+    mem_remember(m, key, page);
     return page;
 }
 

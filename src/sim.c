@@ -1,5 +1,6 @@
 /* The simulation object: event kernel (binary heap ordered by time, priority, sequence),
  * allocator, error message, component ownership, statistics registry. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include "internal.h"
@@ -15,12 +16,12 @@ typedef struct dmasim__stat_entry {
 } dmasim__stat_entry;
 
 struct dmasim_sim {
+    dmasim_time now; /* first member: dmasim__now() in internal.h reads it without a call */
     dmasim_alloc_fn alloc;
     void *alloc_ud;
     int reference;
     uint64_t seed;
 
-    dmasim_time now;
     dmasim_time horizon;  /* run_until's t: the outside may act there, nothing may run past it */
     dmasim_event **heap; /* 0-based array; ev->heap_index = position + 1 */
     size_t heap_n, heap_cap;
@@ -194,6 +195,7 @@ int dmasim__component_add(dmasim_sim *sim, void *self, const dmasim__component_o
 dmasim__mem *dmasim__sim_mem(dmasim_sim *sim) { return &sim->mem; }
 dmasim__signal_list *dmasim__sim_signals(dmasim_sim *sim) { return &sim->signals; }
 dmasim_time dmasim_sim_now(const dmasim_sim *sim) { return sim->now; }
+_Static_assert(offsetof(struct dmasim_sim, now) == 0, "dmasim__now() reads the first member");
 int dmasim_sim_reference(const dmasim_sim *sim) { return sim->reference; }
 uint64_t dmasim_sim_seed(const dmasim_sim *sim) { return sim->seed; }
 uint64_t dmasim_sim_events_executed(const dmasim_sim *sim) { return sim->executed; }
