@@ -13,6 +13,8 @@
  *                     about as long as the trace: bus cycles of the whole run per host second.
  *   transparent_trace the same in transparent mode.
  *   kernel_events     the event kernel alone: 64 self-rescheduling events, events/s.
+ *   dram_random       the DRAM model alone (DDR4-2400), 5 M random reads with 16 outstanding:
+ *                     requests/s.
  *
  * Checks (exit 1 on failure; a benchmark of a wrong result is worthless): destination bytes
  * equal the source (a deterministic pattern) and the byte after the block is untouched; the
@@ -75,7 +77,8 @@ enum {
     C_BURST_REF = 1u << 2,
     C_CYCLE_STEAL = 1u << 3,
     C_TRANSPARENT = 1u << 4,
-    C_KERNEL = 1u << 5
+    C_KERNEL = 1u << 5,
+    C_DRAM = 1u << 6
 };
 
 static const struct {
@@ -85,6 +88,7 @@ static const struct {
     {"trace_replay", C_TRACE},          {"burst_copy", C_BURST},
     {"burst_copy_ref", C_BURST_REF},    {"cycle_steal_trace", C_CYCLE_STEAL},
     {"transparent_trace", C_TRANSPARENT}, {"kernel_events", C_KERNEL},
+    {"dram_random", C_DRAM},
 };
 
 typedef struct rig {
@@ -770,8 +774,6 @@ static void dram_loop_done(void *ud, const dmasim_dram_request *r)
  * same DRAM cycle. Runs when no --only is given. */
 static void case_dram_random(const opts *o)
 {
-    if (o->only != 0)
-        return;
     enum { OUTSTANDING = 16 };
     uint64_t n = o->quick ? 20000 : 5000000, first_end = 0;
     result res = {.name = "dram_random", .unit = "requests", .rate_unit = "req/s", .target = 20e6};
@@ -825,7 +827,7 @@ static void usage(FILE *f)
             "  --quick         tiny sizes (smoke test; rates are not meaningful)\n"
             "  --reps N        repetitions per case, 1..%d (default 3): best and median are reported\n"
             "  --only LIST     cases: trace_replay, burst_copy, burst_copy_ref, cycle_steal_trace,\n"
-            "                  transparent_trace, kernel_events\n"
+            "                  transparent_trace, kernel_events, dram_random\n"
             "  --no-ref-check  skip the untimed fast-vs-reference statistics comparisons\n"
             "  TRACE           Lackey trace (default examples/traces/md5sum.lackey.gz, else\n"
             "                  test/data/md5sum.lackey.gz in the source tree)\n",
@@ -973,7 +975,8 @@ int main(int argc, char **argv)
         case_kernel(&o, &r);
         print_result(&r);
     }
-    case_dram_random(&o);
+    if (wanted(&o, C_DRAM))
+        case_dram_random(&o);
     if (have_base)
         add_note("trace alone: %" PRIu64 " lines, %" PRIu64 " bus cycles, %" PRIu64 " CPU cycles, D1 misses %" PRIu64
                  " read / %" PRIu64 " write",
