@@ -106,30 +106,57 @@ START_TEST(test_noncoherent_receive_without_maintenance_reads_stale_data_at_the_
 }
 END_TEST
 
-static void check_fresh(enum variant v, int reference)
+/* What the CPU saw after nic_receive(): the cache's coherence statistics and whether its second
+ * read of the buffer returned the device's packet. */
+typedef struct fresh {
+    dmasim_cache_coherence_stats st;
+    int cpu_read_packet;
+} fresh;
+
+static fresh receive(enum variant v, int reference)
 {
     sys s;
     sys_init(&s, reference, 4);
     nic_receive(&s, v);
-    ck_assert_uint_eq(cstats(&s)->stale_reads, 0);
-    ck_assert_uint_eq(cstats(&s)->lost_dma_writes, 0);
-    ck_assert_int_eq(memcmp(second_read(&s), s.packet, LEN), 0);
-    if (v == V_SYNC)
-        ck_assert_uint_eq(cstats(&s)->maintenance_lines, LEN / LINE);
-    if (v == V_SNOOP)
-        ck_assert_uint_eq(cstats(&s)->snoop_invalidations, LEN / LINE);
-    if (v == V_SNOOP_UPDATE)
-        ck_assert_uint_eq(cstats(&s)->snoop_updates, LEN / 8); /* every DMA write found its line */
+    fresh f = {.st = *cstats(&s), .cpu_read_packet = memcmp(second_read(&s), s.packet, LEN) == 0};
     dmasim_sim_destroy(s.sim);
+    return f;
 }
 
-START_TEST(test_dma_sync_for_cpu_makes_the_cpu_see_the_device_bytes) { check_fresh(V_SYNC, _i); }
+START_TEST(test_dma_sync_for_cpu_makes_the_cpu_see_the_device_bytes)
+{
+    fresh f = receive(V_SYNC, _i);
+    ck_assert_uint_eq(f.st.stale_reads, 0);
+    ck_assert_uint_eq(f.st.lost_dma_writes, 0);
+    ck_assert(f.cpu_read_packet);
+    ck_assert_uint_eq(f.st.maintenance_lines, LEN / LINE);
+}
 END_TEST
-START_TEST(test_snoop_invalidate_makes_the_cpu_see_the_device_bytes) { check_fresh(V_SNOOP, _i); }
+START_TEST(test_snoop_invalidate_makes_the_cpu_see_the_device_bytes)
+{
+    fresh f = receive(V_SNOOP, _i);
+    ck_assert_uint_eq(f.st.stale_reads, 0);
+    ck_assert_uint_eq(f.st.lost_dma_writes, 0);
+    ck_assert(f.cpu_read_packet);
+    ck_assert_uint_eq(f.st.snoop_invalidations, LEN / LINE);
+}
 END_TEST
-START_TEST(test_snoop_update_makes_the_cpu_see_the_device_bytes) { check_fresh(V_SNOOP_UPDATE, _i); }
+START_TEST(test_snoop_update_makes_the_cpu_see_the_device_bytes)
+{
+    fresh f = receive(V_SNOOP_UPDATE, _i);
+    ck_assert_uint_eq(f.st.stale_reads, 0);
+    ck_assert_uint_eq(f.st.lost_dma_writes, 0);
+    ck_assert(f.cpu_read_packet);
+    ck_assert_uint_eq(f.st.snoop_updates, LEN / 8); /* every DMA write found its line */
+}
 END_TEST
-START_TEST(test_uncached_buffer_makes_the_cpu_see_the_device_bytes) { check_fresh(V_UNCACHED, _i); }
+START_TEST(test_uncached_buffer_makes_the_cpu_see_the_device_bytes)
+{
+    fresh f = receive(V_UNCACHED, _i);
+    ck_assert_uint_eq(f.st.stale_reads, 0);
+    ck_assert_uint_eq(f.st.lost_dma_writes, 0);
+    ck_assert(f.cpu_read_packet);
+}
 END_TEST
 
 /* Snooping costs snoop_cycles (default 2) on each of the unit's two transactions. */
@@ -185,7 +212,12 @@ END_TEST
 /* The CPU writes a buffer (dirty in the D1) and DMAs it out: without maintenance the device
  * reads memory's old bytes (a stale device read); with dma_map(TO_DEVICE) (a clean) or a
  * snooping DMA it reads the CPU's bytes. */
-static void tx(int variant, int reference)
+typedef struct device_read {
+    dmasim_cache_coherence_stats st;
+    uint64_t got; /* the 8 bytes the DMA delivered to the NIC buffer */
+} device_read;
+
+static device_read tx(int variant, int reference)
 {
     sys s;
     sys_init(&s, reference, 4);
@@ -199,25 +231,33 @@ static void tx(int variant, int reference)
                                .mode = 0, .coherence = variant == 2 ? DMASIM_COHERENCE_SNOOP : 0};
     ops[n++] = (dmasim_cpu_op){.kind = DMASIM_OP_DMA_WAIT, .a = REGS};
     script_run(&s, ops, n);
-    uint64_t got = 0;
-    dmasim_mem_read(s.sim, NICBUF, &got, 8);
-    if (variant == 0) {
-        ck_assert_uint_eq(cstats(&s)->stale_device_reads, 1);
-        ck_assert_uint_eq(got, 0); /* memory's old bytes */
-    } else {
-        ck_assert_uint_eq(cstats(&s)->stale_device_reads, 0);
-        ck_assert_uint_eq(got, 0x0123456789ABCDEFull);
-        if (variant == 2)
-            ck_assert_uint_eq(cstats(&s)->snoop_dirty_supplies, 1);
-    }
+    device_read r = {.st = *cstats(&s)};
+    dmasim_mem_read(s.sim, NICBUF, &r.got, 8);
     dmasim_sim_destroy(s.sim);
+    return r;
 }
 
-START_TEST(test_dma_read_of_a_dirty_line_is_a_stale_device_read) { tx(0, _i); }
+START_TEST(test_dma_read_of_a_dirty_line_is_a_stale_device_read)
+{
+    device_read r = tx(0, _i);
+    ck_assert_uint_eq(r.st.stale_device_reads, 1);
+    ck_assert_uint_eq(r.got, 0); /* memory's old bytes */
+}
 END_TEST
-START_TEST(test_dma_map_to_device_cleans_so_the_device_reads_cpu_bytes) { tx(1, _i); }
+START_TEST(test_dma_map_to_device_cleans_so_the_device_reads_cpu_bytes)
+{
+    device_read r = tx(1, _i);
+    ck_assert_uint_eq(r.st.stale_device_reads, 0);
+    ck_assert_uint_eq(r.got, 0x0123456789ABCDEFull);
+}
 END_TEST
-START_TEST(test_snooping_dma_read_gets_the_cpu_dirty_bytes) { tx(2, _i); }
+START_TEST(test_snooping_dma_read_gets_the_cpu_dirty_bytes)
+{
+    device_read r = tx(2, _i);
+    ck_assert_uint_eq(r.st.stale_device_reads, 0);
+    ck_assert_uint_eq(r.got, 0x0123456789ABCDEFull);
+    ck_assert_uint_eq(r.st.snoop_dirty_supplies, 1);
+}
 END_TEST
 
 /* A coherent write into part of a dirty line invalidates it, and the CPU's other dirty bytes

@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "dmasim/dmasim.h"
+#include "testutil.h"
 
 /* ======================================================================================= */
 /* The system                                                                               */
@@ -619,72 +620,11 @@ static void act_mask(action *a) { ck_assert_int_eq(dmasim_dmac_set_mask(a->s->dm
 
 static void act_eop(action *a) { dmasim_signal_set(dmasim_dmac_eop(a->s->dmac), a->arg); }
 
-/* ---- statistics snapshots (fast path == reference path) ---- */
-
-typedef struct stat_val {
-    char path[200];
-    int kind;
-    uint64_t u;
-    double d;
-} stat_val;
-
-typedef struct stat_snap {
-    size_t n;
-    stat_val *v;
-} stat_snap;
-
-static void snap_take(dmasim_sim *sim, stat_snap *s)
-{
-    dmasim_sim_stats_update(sim);
-    s->n = dmasim_sim_stat_count(sim);
-    s->v = calloc(s->n ? s->n : 1, sizeof *s->v);
-    ck_assert_ptr_nonnull(s->v);
-    for (size_t i = 0; i < s->n; i++) {
-        const dmasim_stat *st = dmasim_sim_stat_at(sim, i);
-        snprintf(s->v[i].path, sizeof s->v[i].path, "%s", st->path);
-        s->v[i].kind = (int)st->kind;
-        if (st->kind == DMASIM_STAT_U64)
-            s->v[i].u = *(const uint64_t *)st->value;
-        else
-            s->v[i].d = *(const double *)st->value;
-    }
-}
-
-static void snap_free(stat_snap *s)
-{
-    free(s->v);
-    memset(s, 0, sizeof *s);
-}
-
-static void snap_compare(const stat_snap *a, const stat_snap *b, const char *what)
-{
-    ck_assert_msg(a->n == b->n, "%s: %zu vs %zu statistics", what, a->n, b->n);
-    char msg[2048] = "";
-    size_t len = 0;
-    int diffs = 0;
-    for (size_t i = 0; i < a->n; i++) {
-        const stat_val *x = &a->v[i], *y = &b->v[i];
-        ck_assert_msg(strcmp(x->path, y->path) == 0, "%s: statistic %zu is %s vs %s", what, i, x->path, y->path);
-        int same = x->kind == DMASIM_STAT_U64 ? x->u == y->u : memcmp(&x->d, &y->d, sizeof x->d) == 0;
-        if (same)
-            continue;
-        if (diffs++ < 8 && len + 200 < sizeof msg) {
-            int n = x->kind == DMASIM_STAT_U64
-                        ? snprintf(msg + len, sizeof msg - len, " %s: %llu (fast) vs %llu (reference);", x->path,
-                                   (unsigned long long)x->u, (unsigned long long)y->u)
-                        : snprintf(msg + len, sizeof msg - len, " %s: %.17g vs %.17g;", x->path, x->d, y->d);
-            if (n > 0)
-                len += (size_t)n;
-        }
-    }
-    ck_assert_msg(diffs == 0, "%s: %d statistics differ:%s", what, diffs, msg);
-}
-
 /* The end of a scenario: its statistics into *snap (if asked), then the simulation goes. */
-static void finish(fsys *s, stat_snap *snap)
+static void finish(fsys *s, tu_stat_snap *snap)
 {
     if (snap)
-        snap_take(s->sim, snap);
+        tu_snap_take(s->sim, snap);
     sys_free(s);
 }
 
@@ -701,7 +641,7 @@ static void finish(fsys *s, stat_snap *snap)
  * Variants: 0 device to memory, default bus; 1 the same on a 4-byte bus with 2 arbitration and
  * 2 address cycles, 2 wait states and 16-byte items at an address = 4 mod 8 (4 beats each);
  * 2, 3 the same memory to device. */
-static void sc_fly_by(int ref, int v, stat_snap *snap)
+static void sc_fly_by(int ref, int v, tu_stat_snap *snap)
 {
     fcfg c = cfg_default(ref);
     uint32_t item = 8;
@@ -799,7 +739,7 @@ static void sc_fly_by(int ref, int v, stat_snap *snap)
  * the end of that unit (E1 = edge(T1) + (arb + n1 units)), a CPU request that waited since r
  * is served in the gap (it reads REQUEST: 0), DREQ rises again at T2 and the remaining n2
  * units run from edge(T2) + arb. Variants: 0 device to memory, 1 memory to device. */
-static void sc_demand(int ref, int v, stat_snap *snap)
+static void sc_demand(int ref, int v, tu_stat_snap *snap)
 {
     fcfg c = cfg_default(ref);
     c.with_cpu = 1;
@@ -887,7 +827,7 @@ static void sc_demand(int ref, int v, stat_snap *snap)
  * the DMAC still holds the bus to TC: completion = edge(T1) + arb + n units, in one tenure; a
  * CPU request made during the block waits for its end (and then reads REQUEST: 0). Variants:
  * 0 device to memory, 1 memory to device. */
-static void sc_burst_device(int ref, int v, stat_snap *snap)
+static void sc_burst_device(int ref, int v, tu_stat_snap *snap)
 {
     fcfg c = cfg_default(ref);
     c.with_cpu = 1;
@@ -955,7 +895,7 @@ static void sc_burst_device(int ref, int v, stat_snap *snap)
  * the channel's bit set); the device drops DREQ after k1 items and the channel waits; DREQ
  * rises again at T2 and the rest follows, one unit per grant. Variants: 0 device to memory,
  * 1 memory to device. */
-static void sc_cycle_stealing_device(int ref, int v, stat_snap *snap)
+static void sc_cycle_stealing_device(int ref, int v, tu_stat_snap *snap)
 {
     fcfg c = cfg_default(ref);
     c.with_cpu = 1;
@@ -1037,7 +977,7 @@ static void sc_cycle_stealing_device(int ref, int v, stat_snap *snap)
  *   Memory to device (variant 1): the read runs, then take() fails at its data time, so an
  *   attempt costs arb + the read; the same item is read again at the next attempt.
  * No byte is lost or duplicated. */
-static void sc_device_busy(int ref, int v, stat_snap *snap)
+static void sc_device_busy(int ref, int v, tu_stat_snap *snap)
 {
     fcfg c = cfg_default(ref);
     c.ws_lo = 1;
@@ -1151,7 +1091,7 @@ static void sc_device_busy(int ref, int v, stat_snap *snap)
  *   1 cycle stealing, destination fixed: it holds the last item, the rest is untouched;
  *   2 burst on a 4-byte bus (8-byte items = 2 beats), destination decrementing: reversed;
  *   3 device to memory, burst, destination fixed: it holds the device's last item. */
-static void sc_steps(int ref, int v, stat_snap *snap)
+static void sc_steps(int ref, int v, tu_stat_snap *snap)
 {
     fcfg c = cfg_default(ref);
     c.ws_hi = 1;
@@ -1275,7 +1215,7 @@ static void ai_on_tc(dmasim_signal *sig, uint64_t value, dmasim_time t, void *ct
  * (the destination ends with the second pattern), TC cleared by software in between (IRQ
  * falls, and rises again at t2), masked at t2. Variant 1: memory to a device in demand mode:
  * the device takes the block twice, then drops DREQ. */
-static void sc_autoinit(int ref, int v, stat_snap *snap)
+static void sc_autoinit(int ref, int v, tu_stat_snap *snap)
 {
     fcfg c = cfg_default(ref);
     c.ws_lo = 1;
@@ -1358,7 +1298,7 @@ static void sc_autoinit(int ref, int v, stat_snap *snap)
 
 /* The mask bit is set at TC (without autoinitialize; the 8237A does so) and cleared by a new
  * start; the MASK register shows it. */
-static void sc_mask_at_tc(int ref, int v, stat_snap *snap)
+static void sc_mask_at_tc(int ref, int v, tu_stat_snap *snap)
 {
     (void)v;
     fcfg c = cfg_default(ref);
@@ -1411,7 +1351,7 @@ static void sc_mask_at_tc(int ref, int v, stat_snap *snap)
  * Variant 1: a running cycle-stealing channel is masked and unmasked by the CPU through the
  * MASK register: after its first unit the CPU's MASK=1 write (R14: served between two units)
  * stops it; the MASK=0 write, whose data beat ends at W2, lets it go on from W2 + arb. */
-static void sc_masked(int ref, int v, stat_snap *snap)
+static void sc_masked(int ref, int v, tu_stat_snap *snap)
 {
     fcfg c = cfg_default(ref);
     c.ws_hi = 1;
@@ -1498,7 +1438,7 @@ static void sc_masked(int ref, int v, stat_snap *snap)
  * the tag of each transaction the bus observer saw.
  * Variants: 0 fixed; 1 rotating (dmasim_dmac_config.rotating_priority); 2 rotating selected by
  * a CPU write of PRIORITY = 1 (the channels start after it). */
-static void sc_priority(int ref, int v, stat_snap *snap)
+static void sc_priority(int ref, int v, tu_stat_snap *snap)
 {
     fcfg c = cfg_default(ref);
     c.ws_hi = 1;
@@ -1567,7 +1507,7 @@ static void sc_priority(int ref, int v, stat_snap *snap)
 /* "<dmac>.chN.tc" rises at end_time and falls one bus cycle later (a pulse for whoever watches
  * the pin; an unwatched channel's pin never moves). Variants: 0 memory to memory, burst (one
  * event per tenure on the fast path); 1 cycle stealing; 2 device to memory, demand. */
-static void sc_tc_pin(int ref, int v, stat_snap *snap)
+static void sc_tc_pin(int ref, int v, tu_stat_snap *snap)
 {
     fcfg c = cfg_default(ref);
     c.ws_lo = 2;
@@ -1624,7 +1564,7 @@ static void sc_tc_pin(int ref, int v, stat_snap *snap)
  * channel stops (aborted, STATUS.EOP, IRQ at the end of that unit, no TC); the device is told
  * (DMASIM_ESTATE). EOP rises 1.5 cycles into unit 3: the channel ends after 4 units.
  * Variants: 0 memory to memory, burst; 1 device to memory, demand. */
-static void sc_eop_in_service(int ref, int v, stat_snap *snap)
+static void sc_eop_in_service(int ref, int v, tu_stat_snap *snap)
 {
     fcfg c = cfg_default(ref);
     c.ws_hi = 1;
@@ -1694,7 +1634,7 @@ static void sc_eop_in_service(int ref, int v, stat_snap *snap)
 /* External EOP while no channel is in service: a cycle-stealing channel waits for the bus
  * while the CPU (served between two stolen units, R14) reads a register; EOP then stops the
  * channel at once, at EOP's own time, after the units it completed. */
-static void sc_eop_not_in_service(int ref, int v, stat_snap *snap)
+static void sc_eop_not_in_service(int ref, int v, tu_stat_snap *snap)
 {
     (void)v;
     fcfg c = cfg_default(ref);
@@ -1750,7 +1690,7 @@ static void sc_eop_not_in_service(int ref, int v, stat_snap *snap)
  * descriptor 2 END (terminal count). Burst: completion = arb + sum(fetch + units); cycle
  * stealing: sum(fetch) + sum(arb + unit). Variants: 0 burst; 1 cycle stealing; 2 burst on a
  * 4-byte bus with a wait state in the memory holding the descriptors (a fetch = 1 + 8 * 2). */
-static void sc_sg_chain(int ref, int v, stat_snap *snap)
+static void sc_sg_chain(int ref, int v, tu_stat_snap *snap)
 {
     fcfg c = cfg_default(ref);
     if (v == 2) {
@@ -1838,7 +1778,7 @@ static void sc_sg_chain(int ref, int v, stat_snap *snap)
 /* A chain that loops (no END) stops with ERR, err DMASIM_ERANGE at the descriptor it was about
  * to use, after max_descriptors (8) descriptors: completion = arb + 8 (fetch + units) + the
  * ninth fetch. Variants: 0 a descriptor that points to itself; 1 two that point to each other. */
-static void sc_sg_loop(int ref, int v, stat_snap *snap)
+static void sc_sg_loop(int ref, int v, tu_stat_snap *snap)
 {
     fcfg c = cfg_default(ref);
     c.max_desc = 8;
@@ -1891,7 +1831,7 @@ static void sc_sg_loop(int ref, int v, stat_snap *snap)
  * cycles) and the channel stops with ERR, err DMASIM_EUNMAPPED, err_addr that address; the
  * other channel (started at the same time, lower priority) then runs to TC. Variants: 0 the
  * second descriptor's address is unmapped; 1 the first one's. */
-static void sc_sg_unmapped(int ref, int v, stat_snap *snap)
+static void sc_sg_unmapped(int ref, int v, tu_stat_snap *snap)
 {
     fcfg c = cfg_default(ref);
     const uint32_t item = 8;
@@ -1947,7 +1887,7 @@ static void sc_sg_unmapped(int ref, int v, stat_snap *snap)
 
 /* A descriptor with count 0 stops the channel with ERR (DMASIM_ERANGE at that descriptor)
  * right after its fetch. Variants: 0 the first descriptor; 1 the second. */
-static void sc_sg_count_zero(int ref, int v, stat_snap *snap)
+static void sc_sg_count_zero(int ref, int v, tu_stat_snap *snap)
 {
     fcfg c = cfg_default(ref);
     const uint32_t item = 8;
@@ -1993,7 +1933,7 @@ static void sc_sg_count_zero(int ref, int v, stat_snap *snap)
  * Burst. Variant 0: the doorbell is a zero-time write by a test-bench event; variant 1: a
  * scripted CPU stores OWN into the (uncached) descriptor and then writes DOORBELL; the DMAC
  * requests the bus when that write's data beat ends. */
-static void sc_sg_ring(int ref, int v, stat_snap *snap)
+static void sc_sg_ring(int ref, int v, tu_stat_snap *snap)
 {
     fcfg c = cfg_default(ref);
     c.ws_lo = 1;
@@ -2128,7 +2068,7 @@ static void sc_sg_ring(int ref, int v, stat_snap *snap)
  * (arb + addr + beats * (1 + reg_ws), R19). The channel starts when the CTRL write's data beat
  * ends (R11), at S, and the chain (2 descriptors, the descriptors in ram_hi) completes at
  * S + arb + fetch + 2 units + fetch + 3 units. Variants: 0 burst; 1 cycle stealing. */
-static void sc_reg_sg(int ref, int v, stat_snap *snap)
+static void sc_reg_sg(int ref, int v, tu_stat_snap *snap)
 {
     fcfg c = cfg_default(ref);
     c.with_cpu = 1;
@@ -2186,7 +2126,7 @@ static void sc_reg_sg(int ref, int v, stat_snap *snap)
 /* TC_STATUS: bit n for each channel at TC; reading it returns them and clears them all (8237A):
  * a second read returns 0, and the IRQ falls at the first read's data time. Channels 0 and 2
  * reach TC; the CPU then reads TC_STATUS twice (READ_BUFFER, 4 bytes each). */
-static void sc_reg_tc_status(int ref, int v, stat_snap *snap)
+static void sc_reg_tc_status(int ref, int v, tu_stat_snap *snap)
 {
     (void)v;
     fcfg c = cfg_default(ref);
@@ -2232,7 +2172,7 @@ static void sc_reg_tc_status(int ref, int v, stat_snap *snap)
  * 3 raise DREQ at 1.5 and 2.5 cycles (no transfer started); ch3 drops it at 4.5. Read in zero
  * time between, and by the CPU at 4 cycles (R19: its data beat at 4 + arb + addr + 1 + reg_ws,
  * after ch3's drop). Writing REQUEST changes nothing. */
-static void sc_reg_request(int ref, int v, stat_snap *snap)
+static void sc_reg_request(int ref, int v, tu_stat_snap *snap)
 {
     (void)v;
     fcfg c = cfg_default(ref);
@@ -2280,7 +2220,7 @@ static void sc_reg_request(int ref, int v, stat_snap *snap)
  * calling it from an event): the reference path finishes the unit in progress and releases the
  * bus (tenure_goes_on() checks the mask after every unit); unmasked at Tu, the channel goes on
  * from edge(Tu) + arb. The fast path, which computes the whole burst in one event, must agree. */
-static void sc_mask_mid_burst(int ref, int v, stat_snap *snap)
+static void sc_mask_mid_burst(int ref, int v, tu_stat_snap *snap)
 {
     fcfg c = cfg_default(ref);
     const uint32_t item = 8;
@@ -2333,7 +2273,7 @@ static void sc_mask_mid_burst(int ref, int v, stat_snap *snap)
  * unit in progress, then channel 1 goes on. The fast path, which folds channel 1's
  * re-arbitrations into one event, must agree. Variant 1: channel 0 is a memory-to-memory
  * channel started by dmasim_dmac_channel_start from an event at Td. */
-static void sc_preempt_batch(int ref, int v, stat_snap *snap)
+static void sc_preempt_batch(int ref, int v, tu_stat_snap *snap)
 {
     fcfg c = cfg_default(ref);
     c.ws_hi = 1;
@@ -2405,7 +2345,7 @@ static void sc_preempt_batch(int ref, int v, stat_snap *snap)
  * watches it: the reference path raises it at each grant (after arb) and drops it at the end of
  * each unit. The fast path must not fold the re-grants then (signal.h: no batching across a
  * toggle of an observed signal). */
-static void sc_dack_watched(int ref, int v, stat_snap *snap)
+static void sc_dack_watched(int ref, int v, tu_stat_snap *snap)
 {
     (void)v;
     fcfg c = cfg_default(ref);
@@ -2437,7 +2377,7 @@ static void sc_dack_watched(int ref, int v, stat_snap *snap)
 
 /* dmac.h: dmasim_dmac_busy() is "non-zero while any channel is busy": also while the busy
  * channel waits (for DREQ, for its mask bit to clear, or for a ring descriptor it owns). */
-static void sc_busy_while_waiting(int ref, int v, stat_snap *snap)
+static void sc_busy_while_waiting(int ref, int v, tu_stat_snap *snap)
 {
     fcfg c = cfg_default(ref);
     fsys s;
@@ -2473,7 +2413,7 @@ static void sc_busy_while_waiting(int ref, int v, stat_snap *snap)
  * DMASIM_EBUSY with DREQ high must still not be asked again at the same simulated time (time
  * has to advance until its FIFO fills at T_fill); then the block completes, bytes in order.
  * Variants: 0 demand; 1 burst (the block, once started by DREQ, is ready regardless of DREQ). */
-static void sc_busy_zero_arb(int ref, int v, stat_snap *snap)
+static void sc_busy_zero_arb(int ref, int v, tu_stat_snap *snap)
 {
     fcfg c = cfg_default(ref);
     c.arb = 0;
@@ -2506,7 +2446,7 @@ static void sc_busy_zero_arb(int ref, int v, stat_snap *snap)
  * exactly that of the run without DMA (each of its 20 register loads costs arb + x_reg, then 6
  * cycles of compute: a gap in which a unit fits, a fetch and a unit do not), with no stall
  * charged to the DMAC; the chain completes once the CPU is done. Variants: 0 chain; 1 ring. */
-static void sc_transparent_sg(int ref, int v, stat_snap *snap)
+static void sc_transparent_sg(int ref, int v, tu_stat_snap *snap)
 {
     fcfg c = cfg_default(ref);
     c.with_cpu = 1;
@@ -2548,7 +2488,7 @@ static void sc_transparent_sg(int ref, int v, stat_snap *snap)
 /* A channel masked while the DMAC's bus request for it is pending is not served, and the DMAC
  * does not take the bus for nothing: a CPU load issued at the same time costs what it costs
  * without DMA (arb + x_reg), and the DMAC has no tenure. */
-static void sc_masked_no_tenure(int ref, int v, stat_snap *snap)
+static void sc_masked_no_tenure(int ref, int v, tu_stat_snap *snap)
 {
     (void)v;
     fcfg c = cfg_default(ref);
@@ -2574,7 +2514,7 @@ static void sc_masked_no_tenure(int ref, int v, stat_snap *snap)
 /* The tests                                                                                */
 /* ======================================================================================= */
 
-typedef void (*scenario_fn)(int ref, int variant, stat_snap *snap);
+typedef void (*scenario_fn)(int ref, int variant, tu_stat_snap *snap);
 
 typedef struct scenario {
     const char *name;
@@ -2606,17 +2546,21 @@ static const scenario scenarios[] = {
     {"reg_request", sc_reg_request, 1},
 };
 
-static void run_all_variants(scenario_fn fn, int ref)
+/* Runs every variant of fn (each asserts its own timing and bytes); returns how many ran, 0 if fn
+ * is missing from scenarios[] (a test that would then check nothing). */
+static int run_all_variants(scenario_fn fn, int ref)
 {
+    int ran = 0;
     for (size_t i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++)
         if (scenarios[i].fn == fn)
-            for (int v = 0; v < scenarios[i].variants; v++)
+            for (int v = 0; v < scenarios[i].variants; v++, ran++)
                 fn(ref, v, NULL);
+    return ran;
 }
 
 /* _i is dmasim_sim_config.reference: 0 fast path, 1 per-cycle reference path. */
 #define FEATURE_TEST(test_name, fn)                                                                                    \
-    START_TEST(test_name) { run_all_variants(fn, _i); }                                                              \
+    START_TEST(test_name) { ck_assert_msg(run_all_variants(fn, _i) > 0, #fn " is not in scenarios[]"); }           \
     END_TEST
 
 FEATURE_TEST(test_r20_device_unit_is_one_transaction_fly_by_both_directions, sc_fly_by)
@@ -2647,19 +2591,29 @@ START_TEST(test_fast_path_equals_reference_path_every_feature)
 {
     for (size_t i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++)
         for (int v = 0; v < scenarios[i].variants; v++) {
-            stat_snap fast, refp;
+            tu_stat_snap fast, refp;
             scenarios[i].fn(0, v, &fast);
             scenarios[i].fn(1, v, &refp);
             char what[80];
             snprintf(what, sizeof what, "%s variant %d", scenarios[i].name, v);
-            snap_compare(&fast, &refp, what);
-            snap_free(&fast);
-            snap_free(&refp);
+            char msg[2048] = "";
+            int diffs = tu_snap_diff(&fast, &refp, what, msg, sizeof msg);
+            ck_assert_msg(diffs == 0, "%s: %d statistics differ:%s", what, diffs, msg);
+            tu_snap_free(&fast);
+            tu_snap_free(&refp);
         }
 }
 END_TEST
 
-START_TEST(test_registers_priority_write_switches_to_rotating) { sc_priority(_i, 2, NULL); }
+/* The CPU writes PRIORITY = 1 before the channels start: the two channels' 4 units each then
+ * alternate, one tenure per unit (sc_priority checks the order and times unit by unit). */
+START_TEST(test_registers_priority_write_switches_to_rotating)
+{
+    tu_stat_snap snap;
+    sc_priority(_i, 2, &snap);
+    ck_assert_uint_eq(tu_snap_u64(&snap, "dmac0.tenures"), 8);
+    tu_snap_free(&snap);
+}
 END_TEST
 
 /* _i = 2 * variant + reference: each variant on each path is its own iteration. */

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "dmasim/dmasim.h"
+#include "testutil.h"
 
 /* ======================================================================================= */
 /* Private helpers                                                                          */
@@ -289,76 +290,11 @@ static uint64_t x_line(const tcfg *c, dmasim_addr a)
     return x_txn(c, a & ~(dmasim_addr)(c->dc_line - 1), c->dc_line);
 }
 
-/* ---- statistics snapshots ---- */
-
-typedef struct stat_val {
-    char path[200];
-    int kind;
-    uint64_t u;
-    double d;
-} stat_val;
-
-typedef struct stat_snap {
-    size_t n;
-    stat_val *v;
-} stat_snap;
-
-static void snap_take(dmasim_sim *sim, stat_snap *s)
-{
-    dmasim_sim_stats_update(sim);
-    s->n = dmasim_sim_stat_count(sim);
-    s->v = calloc(s->n ? s->n : 1, sizeof *s->v);
-    ck_assert_ptr_nonnull(s->v);
-    for (size_t i = 0; i < s->n; i++) {
-        const dmasim_stat *st = dmasim_sim_stat_at(sim, i);
-        ck_assert_ptr_nonnull(st);
-        snprintf(s->v[i].path, sizeof s->v[i].path, "%s", st->path);
-        s->v[i].kind = (int)st->kind;
-        if (st->kind == DMASIM_STAT_U64)
-            s->v[i].u = *(const uint64_t *)st->value;
-        else
-            s->v[i].d = *(const double *)st->value;
-    }
-}
-
-static void snap_free(stat_snap *s)
-{
-    free(s->v);
-    s->v = NULL;
-    s->n = 0;
-}
-
-/* Append the differences between two snapshots to msg (at most 8 per call); returns how many
- * statistics differ. The paths must be the same, in the same order. */
-static int snap_diff(const stat_snap *a, const stat_snap *b, const char *what, char *msg, size_t cap)
-{
-    ck_assert_msg(a->n == b->n, "%s: %zu vs %zu statistics", what, a->n, b->n);
-    size_t len = strlen(msg);
-    int diffs = 0;
-    for (size_t i = 0; i < a->n; i++) {
-        const stat_val *x = &a->v[i], *y = &b->v[i];
-        ck_assert_msg(strcmp(x->path, y->path) == 0 && x->kind == y->kind, "%s: statistic %zu is %s vs %s", what,
-                      i, x->path, y->path);
-        int same = x->kind == DMASIM_STAT_U64 ? x->u == y->u : memcmp(&x->d, &y->d, sizeof x->d) == 0;
-        if (same)
-            continue;
-        if (diffs++ < 8 && len + 200 < cap) {
-            int n = x->kind == DMASIM_STAT_U64
-                        ? snprintf(msg + len, cap - len, " [%s] %s: %llu vs %llu;", what, x->path,
-                                   (unsigned long long)x->u, (unsigned long long)y->u)
-                        : snprintf(msg + len, cap - len, " [%s] %s: %.17g vs %.17g;", what, x->path, x->d, y->d);
-            if (n > 0)
-                len += (size_t)n < cap - len ? (size_t)n : cap - len - 1;
-        }
-    }
-    return diffs;
-}
-
 /* Every statistic identical (same paths in the same order, same values). */
-static void snap_compare(const stat_snap *a, const stat_snap *b, const char *what)
+static void snap_compare(const tu_stat_snap *a, const tu_stat_snap *b, const char *what)
 {
     char msg[2048] = "";
-    int diffs = snap_diff(a, b, what, msg, sizeof msg);
+    int diffs = tu_snap_diff(a, b, what, msg, sizeof msg);
     ck_assert_msg(diffs == 0, "%d statistics differ:%s", diffs, msg);
 }
 
@@ -1439,19 +1375,19 @@ START_TEST(test_same_scenario_twice_identical_stats)
         prop_config(m < 0 ? 0 : m % 2, 0, &c, &sc, WL_TRACE);
         sc.dma = m >= 0;
         sc.mode = (dmasim_dma_mode)(m < 0 ? 0 : m);
-        stat_snap snap[2];
+        tu_stat_snap snap[2];
         for (int run = 0; run < 2; run++) {
             tsys s;
             scen_run(&s, &c, &sc);
-            snap_take(s.sim, &snap[run]);
+            tu_snap_take(s.sim, &snap[run]);
             sys_free(&s);
         }
         ck_assert_uint_gt(snap[0].n, 20);
         char what[64];
         snprintf(what, sizeof what, "mode %d, run twice", m);
         snap_compare(&snap[0], &snap[1], what);
-        snap_free(&snap[0]);
-        snap_free(&snap[1]);
+        tu_snap_free(&snap[0]);
+        tu_snap_free(&snap[1]);
     }
 }
 END_TEST
@@ -1467,7 +1403,7 @@ START_TEST(test_fast_path_equals_reference_path)
         for (int m = -1; m < 3; m++) {
             tcfg c;
             scen sc;
-            stat_snap snap[2];
+            tu_stat_snap snap[2];
             uint8_t *bytes[2] = {NULL, NULL};
             size_t len = 0;
             for (int ref = 0; ref < 2; ref++) {
@@ -1476,7 +1412,7 @@ START_TEST(test_fast_path_equals_reference_path)
                 sc.mode = (dmasim_dma_mode)(m < 0 ? 0 : m);
                 tsys s;
                 scen_run(&s, &c, &sc);
-                snap_take(s.sim, &snap[ref]);
+                tu_snap_take(s.sim, &snap[ref]);
                 if (sc.dma) {
                     len = (size_t)(sc.count * sc.item);
                     bytes[ref] = malloc(len);
@@ -1488,11 +1424,11 @@ START_TEST(test_fast_path_equals_reference_path)
             char what[64];
             snprintf(what, sizeof what, "config %d %s", which,
                      m < 0 ? "no DMA" : dmasim_dma_mode_name((dmasim_dma_mode)m));
-            total += snap_diff(&snap[0], &snap[1], what, msg, sizeof msg);
+            total += tu_snap_diff(&snap[0], &snap[1], what, msg, sizeof msg);
             if (len)
                 ck_assert_int_eq(memcmp(bytes[0], bytes[1], len), 0);
-            snap_free(&snap[0]);
-            snap_free(&snap[1]);
+            tu_snap_free(&snap[0]);
+            tu_snap_free(&snap[1]);
             free(bytes[0]);
             free(bytes[1]);
         }

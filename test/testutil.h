@@ -1,11 +1,12 @@
 /* Small shared helpers for the Check unit tests: build a simulation, a bus and an SRAM in one
- * line each, and name files of test/data. Everything is static inline (no link-time symbols),
+ * line each, name files of test/data, and snapshot statistics. Everything is static inline (no link-time symbols),
  * and every helper fails the current test (ck_assert) instead of returning an error. */
 #ifndef DMASIM_TESTUTIL_H
 #define DMASIM_TESTUTIL_H
 
 #include <check.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "dmasim/dmasim.h"
 
@@ -71,6 +72,81 @@ static inline const char *tu_data_path(char *buf, size_t n, const char *name)
     int len = snprintf(buf, n, "%s/%s", DMASIM_TEST_DATA_DIR, name);
     ck_assert_msg(len > 0 && (size_t)len < n, "test data path too long: %s", name);
     return buf;
+}
+
+/* ---- statistics snapshots: every statistic of a simulation, to compare two runs ---- */
+
+typedef struct tu_stat_val {
+    char path[200];
+    int kind;
+    uint64_t u;
+    double d;
+} tu_stat_val;
+
+typedef struct tu_stat_snap {
+    size_t n;
+    tu_stat_val *v;
+} tu_stat_snap;
+
+static inline void tu_snap_take(dmasim_sim *sim, tu_stat_snap *s)
+{
+    dmasim_sim_stats_update(sim);
+    s->n = dmasim_sim_stat_count(sim);
+    s->v = calloc(s->n ? s->n : 1, sizeof *s->v);
+    ck_assert_ptr_nonnull(s->v);
+    for (size_t i = 0; i < s->n; i++) {
+        const dmasim_stat *st = dmasim_sim_stat_at(sim, i);
+        ck_assert_ptr_nonnull(st);
+        snprintf(s->v[i].path, sizeof s->v[i].path, "%s", st->path);
+        s->v[i].kind = (int)st->kind;
+        if (st->kind == DMASIM_STAT_U64)
+            s->v[i].u = *(const uint64_t *)st->value;
+        else
+            s->v[i].d = *(const double *)st->value;
+    }
+}
+
+static inline void tu_snap_free(tu_stat_snap *s)
+{
+    free(s->v);
+    s->v = NULL;
+    s->n = 0;
+}
+
+/* Append the differences between two snapshots to msg (at most 8 per call); returns how many
+ * statistics differ. The paths must be the same, in the same order. */
+static inline int tu_snap_diff(const tu_stat_snap *a, const tu_stat_snap *b, const char *what, char *msg, size_t cap)
+{
+    ck_assert_msg(a->n == b->n, "%s: %zu vs %zu statistics", what, a->n, b->n);
+    size_t len = strlen(msg);
+    int diffs = 0;
+    for (size_t i = 0; i < a->n; i++) {
+        const tu_stat_val *x = &a->v[i], *y = &b->v[i];
+        ck_assert_msg(strcmp(x->path, y->path) == 0 && x->kind == y->kind, "%s: statistic %zu is %s vs %s", what,
+                      i, x->path, y->path);
+        int same = x->kind == DMASIM_STAT_U64 ? x->u == y->u : memcmp(&x->d, &y->d, sizeof x->d) == 0;
+        if (same)
+            continue;
+        if (diffs++ < 8 && len + 200 < cap) {
+            int n = x->kind == DMASIM_STAT_U64
+                        ? snprintf(msg + len, cap - len, " [%s] %s: %llu vs %llu;", what, x->path,
+                                   (unsigned long long)x->u, (unsigned long long)y->u)
+                        : snprintf(msg + len, cap - len, " [%s] %s: %.17g vs %.17g;", what, x->path, x->d, y->d);
+            if (n > 0)
+                len += (size_t)n < cap - len ? (size_t)n : cap - len - 1;
+        }
+    }
+    return diffs;
+}
+
+/* The value of the integer statistic at path; fails the test if the snapshot has none. */
+static inline uint64_t tu_snap_u64(const tu_stat_snap *s, const char *path)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (strcmp(s->v[i].path, path) == 0 && s->v[i].kind == DMASIM_STAT_U64)
+            return s->v[i].u;
+    ck_abort_msg("no integer statistic %s", path);
+    return 0;
 }
 
 /* Run a suite (fork mode unless CK_FORK says otherwise); returns the process exit status. */
