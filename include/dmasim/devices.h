@@ -304,7 +304,12 @@ typedef struct dmasim_audio_config {
 DMASIM_API void dmasim_audio_config_init(dmasim_audio_config *cfg);
 /* Load a preset ("audio-48k"). Returns 0 or DMASIM_ENOENT. */
 DMASIM_API int dmasim_audio_preset(const char *name, dmasim_audio_config *cfg);
+/* Create a sound card in sim (owned by it); cfg NULL for the defaults. Registers its statistics
+ * and its DREQ signal. Returns 0 and *out, DMASIM_ERANGE (a parameter out of its range above;
+ * detail in dmasim_sim_errmsg) or DMASIM_ENOMEM. */
 DMASIM_API int dmasim_audio_create(dmasim_sim *sim, const dmasim_audio_config *cfg, dmasim_audio **out);
+/* Attach the card to DMAC channel ch (dmasim_dmac_attach_device): returns 0, DMASIM_EINVAL (no
+ * such channel) or DMASIM_EBUSY (the channel runs). */
 DMASIM_API int dmasim_audio_attach(dmasim_audio *audio, dmasim_dmac *dmac, unsigned ch);
 DMASIM_API const dmasim_dma_device_ops *dmasim_audio_device_ops(void); /* ctx: the card */
 DMASIM_API dmasim_signal *dmasim_audio_dreq(const dmasim_audio *audio);
@@ -325,6 +330,7 @@ typedef struct dmasim_audio_status {
     dmasim_time next_tick_time;   /* ps (DMASIM_TIME_NEVER when not playing) */
 } dmasim_audio_status;
 
+/* The card's state at now (plays the ticks up to now first). Returns 0. */
 DMASIM_API int dmasim_audio_status_get(dmasim_audio *audio, dmasim_audio_status *out);
 
 /* ---- Generic bus-mastering device (PCIe style) -----------------------------------------------
@@ -364,6 +370,9 @@ typedef struct dmasim_busmaster_job {
 } dmasim_busmaster_job;
 
 DMASIM_API void dmasim_busmaster_config_init(dmasim_busmaster_config *cfg);
+/* Create a bus-mastering device on bus (a new bus master at cfg->bus_priority); cfg NULL for
+ * the defaults. Returns 0 and *out, DMASIM_ERANGE (txn_size or gap_cycles out of range; detail
+ * in dmasim_sim_errmsg), an error of dmasim_bus_add_master, or DMASIM_ENOMEM. */
 DMASIM_API int dmasim_busmaster_create(dmasim_bus *bus, const dmasim_busmaster_config *cfg,
                                        dmasim_busmaster **out);
 /* Returns 0, DMASIM_EBUSY (a job runs), DMASIM_EINVAL (length 0, at < now, address wraps). */
@@ -375,11 +384,12 @@ typedef struct dmasim_busmaster_status {
     int busy;
     int status;                /* of the last job: 0, a bus error code or DMASIM_EFAULT */
     dmasim_addr err_addr;      /* the failing transaction's address (the IOVA for a fault) */
-    uint64_t bytes_done;
+    uint64_t bytes_done;       /* bytes */
     uint64_t transactions;     /* data transactions of the current or last job */
     dmasim_time start_time, end_time; /* ps (end DMASIM_TIME_NEVER while busy) */
 } dmasim_busmaster_status;
 
+/* The current or last job's progress. Returns 0. */
 DMASIM_API int dmasim_busmaster_status_get(const dmasim_busmaster *bm, dmasim_busmaster_status *out);
 DMASIM_API dmasim_signal *dmasim_busmaster_irq(const dmasim_busmaster *bm);
 DMASIM_API void dmasim_busmaster_irq_clear(dmasim_busmaster *bm);

@@ -181,6 +181,7 @@ typedef struct dmasim_dma_channel_status {
     dmasim_time end_time;     /* ps, end of the last write (DMASIM_TIME_NEVER while busy) */
 } dmasim_dma_channel_status;
 
+/* Channel ch's state at now. Returns 0, or DMASIM_EINVAL (ch >= the DMAC's channel count). */
 DMASIM_API int dmasim_dmac_channel_status(const dmasim_dmac *dmac, unsigned ch, dmasim_dma_channel_status *out);
 
 /* Put an IOMMU in front of the DMAC: every address of its channels is then an IOVA that

@@ -167,6 +167,7 @@ typedef struct dmasim_i8237_channel_state {
     dmasim_time last_eop;    /* ps, time of the last end of process (DMASIM_TIME_NEVER if none) */
 } dmasim_i8237_channel_state;
 
+/* Channel ch's registers and counters at now. Returns 0, or DMASIM_EINVAL (ch > 3). */
 DMASIM_API int dmasim_i8237_channel_status(const dmasim_i8237 *d, unsigned ch, dmasim_i8237_channel_state *out);
 
 /* Pins. Outputs: "<name>.hrq", ".hlda" (the bus grant, as the 8237A sees it), ".aen", ".eop"
