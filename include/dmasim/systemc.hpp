@@ -97,7 +97,8 @@ DMASIM_SYSTEMC_API dmasim_time to_ps(const sc_core::sc_time &t);
  * are beats * the region's read or write latency, rounded up to whole cycles (the latency is
  * taken as the time of one beat). invalidate_direct_mem_ptr is honoured.
  *
- * Register side (target_socket). Channel n's registers are at reg_base + 0x20 * n + offset.
+ * Register side (target_socket). Channel n's registers are at reg_base + 0x40 * n + offset
+ * (DMASIM_DMAC_CH_STRIDE), the global block (PRIORITY, TC_STATUS, REQUEST) after the last channel.
  * b_transport of a 32-bit register at time T = sc_time_stamp() + delay costs what the same
  * register transaction costs on a dmasim bus (R3: address_cycles + 1 + reg_wait_states bus
  * cycles, from the first DMAC clock edge at or after T; no arbitration, the platform's
@@ -112,6 +113,24 @@ DMASIM_SYSTEMC_API dmasim_time to_ps(const sc_core::sc_time &t);
  * number of whole aligned registers inside the window in zero time (at the current SystemC
  * time) and returns the bytes transferred (0 for an access it cannot serve). Register data is
  * the 32-bit value in host byte order.
+ *
+ * Devices (Config::device_ports). The module then has, per channel n, an input dreq[n] (DREQ,
+ * active high), outputs dack[n] (high while the DMAC serves channel n) and tc[n] (a one-bus-cycle
+ * pulse at terminal count), and an initiator socket device_socket for the fly-by data of the
+ * device transfers (directions DMASIM_DMA_DEV_TO_MEM and DMASIM_DMA_MEM_TO_DEV; include/dmasim/
+ * device.h and docs/dmac.md give when each mode serves DREQ). Every item is one b_transport on
+ * device_socket: TLM_READ_COMMAND for device-to-memory (the device fills the item; at the time the
+ * memory write starts), TLM_WRITE_COMMAND for memory-to-device (the device takes it; at the time
+ * the memory read's data is there), address = the channel number n, length = streaming width =
+ * item_size, no byte enables, delay = that time - sc_time_stamp(). Answer TLM_OK_RESPONSE, or any
+ * other response when the device cannot give or take the item now (FIFO empty or full): the item
+ * is not moved and the channel waits for DREQ again (device.h's DMASIM_EBUSY). The time the
+ * device adds to the delay is ignored: in a fly-by transfer the memory transaction sets the time.
+ * A device changes DREQ at the time it is told (notify the change with the delay, as an LT model
+ * does); the core does not run past a device transaction before SystemC has caught up with it.
+ * dreq is sampled as the C DMAC's DREQ at the SystemC time of each change. device_socket must be
+ * bound when device_ports is set. Mem-to-mem transfers on a module with device ports keep their
+ * timing, but run one transaction per core event while a DACK is watched (slower on the host).
  */
 class DMASIM_SYSTEMC_API Dmac : public sc_core::sc_module {
 public:
@@ -128,11 +147,17 @@ public:
         bool use_quantum_keeper = false; /* let the core run ahead to the next global quantum */
         bool use_dmi = true;             /* use direct memory pointers that targets grant */
         bool reference = false;          /* the core's per-cycle reference path (for tests) */
+        bool device_ports = false;       /* dreq/dack/tc per channel and device_socket (above) */
     };
 
     tlm_utils::simple_target_socket<Dmac> target_socket;       /* registers */
     tlm_utils::simple_initiator_socket<Dmac> initiator_socket; /* DMA transfers */
     sc_core::sc_out<bool> irq;                                 /* "dmac0.irq", level, active high */
+    /* With Config::device_ports, `channels` of each ("dmac.dreq_0", ...); otherwise empty. */
+    sc_core::sc_vector<sc_core::sc_in<bool>> dreq;             /* DREQ, active high */
+    sc_core::sc_vector<sc_core::sc_out<bool>> dack;            /* DACK, "dmac0.chN.dack" */
+    sc_core::sc_vector<sc_core::sc_out<bool>> tc;              /* TC pulse, "dmac0.chN.tc" */
+    tlm_utils::simple_initiator_socket_optional<Dmac> device_socket; /* fly-by data, one item each */
 
     explicit Dmac(const sc_core::sc_module_name &name);
     Dmac(const sc_core::sc_module_name &name, const Config &cfg);
@@ -166,6 +191,11 @@ private:
     static uint64_t mem_wait_states(void *ctx, dmasim_addr addr, uint32_t beats, uint32_t beat_bytes,
                                     int is_write, dmasim_time t, int commit);
     int mem_debug(dmasim_addr addr, void *buf, uint32_t len, bool is_write);
+    static int dev_give(void *ctx, void *buf, uint32_t len, dmasim_time t);
+    static int dev_take(void *ctx, const void *buf, uint32_t len, dmasim_time t);
+    int device_item(unsigned ch, unsigned char *buf, uint32_t len, bool to_device, dmasim_time t);
+    void add_device_ports();
+    void end_of_elaboration() override;
     void invalidate_dmi(sc_dt::uint64 start, sc_dt::uint64 end);
     void request_dmi(dmasim_addr addr, bool is_write);
     uint64_t to_cycles(sc_dt::uint64 units);
@@ -193,6 +223,12 @@ private:
     uint64_t last_cycles_ = 0;
     std::vector<DmiRegion> dmi_;             /* granted regions, most recent last */
     tlm::tlm_generic_payload payload_;       /* reused for every DMA transaction */
+    tlm::tlm_generic_payload dev_payload_;   /* reused for every device item */
+    struct DeviceCtx {
+        Dmac *dmac;
+        unsigned ch;
+    };
+    std::vector<DeviceCtx> dev_ctx_;         /* one per channel (device_ports) */
     unsigned char scratch_[128] = {0};       /* data pointer of timing-only transactions */
     std::unique_ptr<detail::Core> core_;
 };

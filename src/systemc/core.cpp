@@ -103,6 +103,15 @@ void Core::run_ahead(dmasim_time limit)
     finish(rc);
 }
 
+void Core::interacted(dmasim_time t)
+{
+    if (!ahead_)
+        return;
+    if (t < first_change_)
+        first_change_ = t;
+    dmasim_sim_stop(sim_); // as for a port change (on_change)
+}
+
 // The calling process is inside the core (see enter()) from begin() to finish().
 void Core::begin()
 {

@@ -50,6 +50,9 @@ public:
     bool enter();
     // New events may have been scheduled: wake the driver to look again.
     void kick() { wake_.notify(sc_core::SC_ZERO_TIME); }
+    // The core has just called into SystemC for C time t (a device transaction): SystemC may
+    // react at t, so a run ahead stops after the events of time t.
+    void interacted(dmasim_time t);
 
     bool done() const { return dmasim_sim_next_event_time(sim_) == DMASIM_TIME_NEVER; }
     const sc_core::sc_event &done_event() const { return done_; }

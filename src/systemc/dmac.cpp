@@ -15,13 +15,28 @@ constexpr dmasim_addr kRegisterWindow = 0xFFFFFFFFFFFFF000ull;
 
 sc_dt::uint64 units(const sc_core::sc_time &t) { return t.value(); }
 
+// A payload reset for a new transaction: no byte enables, streaming width = length, no DMI hint.
+void prepare(tlm::tlm_generic_payload &p, tlm::tlm_command cmd, sc_dt::uint64 addr, unsigned char *data,
+             unsigned len)
+{
+    p.set_command(cmd);
+    p.set_address(addr);
+    p.set_data_ptr(data);
+    p.set_data_length(len);
+    p.set_streaming_width(len);
+    p.set_byte_enable_ptr(nullptr);
+    p.set_byte_enable_length(0);
+    p.set_dmi_allowed(false);
+    p.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+}
+
 } // namespace
 
 Dmac::Dmac(const sc_core::sc_module_name &name) : Dmac(name, Config()) {}
 
 Dmac::Dmac(const sc_core::sc_module_name &name, const Config &cfg)
     : sc_core::sc_module(name), target_socket("target_socket"), initiator_socket("initiator_socket"), irq("irq"),
-      cfg_(cfg)
+      dreq("dreq"), dack("dack"), tc("tc"), device_socket("device_socket"), cfg_(cfg)
 {
     const std::string who = this->name();
     period_ps_ = to_ps(cfg.clock_period);
@@ -78,12 +93,56 @@ Dmac::Dmac(const sc_core::sc_module_name &name, const Config &cfg)
         core_ = std::make_unique<detail::Core>(sim_, who, o);
         irq.initialize(false);
         core_->add_output(dmasim_dmac_irq(dmac_), "irq", [this](uint64_t v) { irq.write(v != 0); });
+        if (cfg.device_ports)
+            add_device_ports();
     } catch (...) {
         core_.reset();
         dmasim_sim_destroy(sim_);
         sim_ = nullptr;
         throw;
     }
+}
+
+// Per channel: a C DREQ signal fed by dreq[n], the DMAC's DACK and TC pins on dack[n] and tc[n],
+// and a device whose items are b_transport calls on device_socket.
+void Dmac::add_device_ports()
+{
+    const std::string who = this->name();
+    static const dmasim_dma_device_ops ops = {1, dev_give, dev_take, nullptr};
+    unsigned n = cfg_.channels;
+    dreq.init(n);
+    dack.init(n);
+    tc.init(n);
+    dev_ctx_.resize(n);
+    const char *dname = "dmac0"; // the C DMAC's name (dmasim_dmac_config_init's default)
+    for (unsigned ch = 0; ch < n; ch++) {
+        std::string base = std::string(dname) + ".ch" + std::to_string(ch);
+        dmasim_signal *sig = nullptr;
+        int rc = dmasim_signal_create(sim_, (base + ".dreq").c_str(), 1, 0, &sig);
+        dev_ctx_[ch] = DeviceCtx{this, ch};
+        if (!rc)
+            rc = dmasim_dmac_attach_device(dmac_, ch, &ops, &dev_ctx_[ch], sig);
+        dmasim_signal *ack = dmasim_sim_signal_find(sim_, (base + ".dack").c_str());
+        dmasim_signal *tcs = dmasim_sim_signal_find(sim_, (base + ".tc").c_str());
+        if (rc || !ack || !tcs)
+            detail::fail(who, "channel " + std::to_string(ch) + ": cannot attach the device ports: " +
+                                  (rc ? std::string(dmasim_strerror(rc)) + ": " + dmasim_sim_errmsg(sim_)
+                                      : std::string("no DACK/TC pin")));
+        sc_core::sc_in<bool> *in = &dreq[ch];
+        core_->add_input(sig, "dreq_" + std::to_string(ch), *in,
+                         [in]() -> uint64_t { return in->read() ? 1 : 0; });
+        sc_core::sc_out<bool> *a = &dack[ch], *p = &tc[ch];
+        a->initialize(false);
+        p->initialize(false);
+        core_->add_output(ack, "dack_" + std::to_string(ch), [a](uint64_t v) { a->write(v != 0); });
+        core_->add_output(tcs, "tc_" + std::to_string(ch), [p](uint64_t v) { p->write(v != 0); });
+    }
+}
+
+void Dmac::end_of_elaboration()
+{
+    if (cfg_.device_ports && device_socket.size() == 0)
+        detail::fail(name(), "device_ports is set but device_socket is not bound");
 }
 
 Dmac::~Dmac()
@@ -224,15 +283,8 @@ int Dmac::mem_transport(void *ctx, dmasim_addr addr, void *buf, uint32_t len, in
         }
     }
     tlm::tlm_generic_payload &p = d->payload_;
-    p.set_command(!buf ? tlm::TLM_IGNORE_COMMAND : w ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
-    p.set_address(addr);
-    p.set_data_ptr(buf ? static_cast<unsigned char *>(buf) : d->scratch_);
-    p.set_data_length(len);
-    p.set_streaming_width(len);
-    p.set_byte_enable_ptr(nullptr);
-    p.set_byte_enable_length(0);
-    p.set_dmi_allowed(false);
-    p.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    prepare(p, !buf ? tlm::TLM_IGNORE_COMMAND : w ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND, addr,
+            buf ? static_cast<unsigned char *>(buf) : d->scratch_, len);
 
     // In SystemC time units: the transaction starts at t (or now, if SystemC is already later:
     // a target before it waited), and ends when the target says; the excess is wait states.
@@ -316,6 +368,33 @@ uint64_t Dmac::mem_wait_states(void *ctx, dmasim_addr addr, uint32_t beats, uint
     const Dmac *d = static_cast<Dmac *>(ctx);
     const int w = is_write ? 1 : 0;
     return d->last_beats_[w] ? d->last_ws_[w] / d->last_beats_[w] * beats : 0;
+}
+
+// ---- device side: one b_transport on device_socket per fly-by item --------------------------
+
+int Dmac::device_item(unsigned ch, unsigned char *buf, uint32_t len, bool to_device, dmasim_time t)
+{
+    tlm::tlm_generic_payload &p = dev_payload_;
+    prepare(p, to_device ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND, ch, buf, len);
+    sc_dt::uint64 now = units(*now_);
+    sc_dt::uint64 at = t * upp_;
+    sc_core::sc_time delay = at > now ? unit_ * double(at - now) : sc_core::SC_ZERO_TIME;
+    device_socket->b_transport(p, delay); // the delay the device adds is not used (fly-by)
+    core_->interacted(t);
+    return p.is_response_ok() ? 0 : DMASIM_EBUSY;
+}
+
+int Dmac::dev_give(void *ctx, void *buf, uint32_t len, dmasim_time t)
+{
+    DeviceCtx *c = static_cast<DeviceCtx *>(ctx);
+    return c->dmac->device_item(c->ch, static_cast<unsigned char *>(buf), len, false, t);
+}
+
+int Dmac::dev_take(void *ctx, const void *buf, uint32_t len, dmasim_time t)
+{
+    DeviceCtx *c = static_cast<DeviceCtx *>(ctx);
+    // The device must not write the item: TLM write data is the initiator's, read-only by contract.
+    return c->dmac->device_item(c->ch, static_cast<unsigned char *>(const_cast<void *>(buf)), len, true, t);
 }
 
 } // namespace dmasim

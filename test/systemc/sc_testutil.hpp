@@ -78,22 +78,36 @@ struct CRun {
     std::vector<unsigned char> dst;
 };
 
-inline CRun run_c(const Copy &c)
-{
+// The C side of the equivalence tests: a default bus, an SRAM of mem_size bytes with ws wait
+// states at 0, a default DMAC (4 channels) with max_burst. The caller destroys sim.
+struct CSystem {
     dmasim_sim *sim = nullptr;
-    ck_ok(dmasim_sim_create(nullptr, &sim), nullptr, "sim");
     dmasim_bus *bus = nullptr;
-    ck_ok(dmasim_bus_create(sim, nullptr, &bus), sim, "bus");
+    dmasim_dmac *dmac = nullptr;
+};
+
+inline CSystem c_system(uint64_t mem_size, uint32_t ws, uint32_t max_burst = 0)
+{
+    CSystem s;
+    ck_ok(dmasim_sim_create(nullptr, &s.sim), nullptr, "sim");
+    ck_ok(dmasim_bus_create(s.sim, nullptr, &s.bus), s.sim, "bus");
     dmasim_sram_config scfg;
     dmasim_sram_config_init(&scfg);
-    scfg.size = c.mem_size;
-    scfg.wait_states = c.ws;
-    ck_ok(dmasim_sram_create(bus, &scfg), sim, "sram");
+    scfg.size = mem_size;
+    scfg.wait_states = ws;
+    ck_ok(dmasim_sram_create(s.bus, &scfg), s.sim, "sram");
     dmasim_dmac_config dcfg;
     dmasim_dmac_config_init(&dcfg);
-    dcfg.max_burst = c.max_burst;
-    dmasim_dmac *dmac = nullptr;
-    ck_ok(dmasim_dmac_create(bus, &dcfg, &dmac), sim, "dmac");
+    dcfg.max_burst = max_burst;
+    ck_ok(dmasim_dmac_create(s.bus, &dcfg, &s.dmac), s.sim, "dmac");
+    return s;
+}
+
+inline CRun run_c(const Copy &c)
+{
+    CSystem cs = c_system(c.mem_size, c.ws, c.max_burst);
+    dmasim_sim *sim = cs.sim;
+    dmasim_dmac *dmac = cs.dmac;
     std::vector<unsigned char> src(c.bytes());
     for (uint64_t i = 0; i < src.size(); i++)
         src[i] = pattern(i);
