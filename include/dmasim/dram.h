@@ -106,7 +106,7 @@ typedef struct dmasim_dram_config {
     uint32_t trrd_l;   /* ACT to ACT, same bank group; default 6 */
     uint32_t tfaw;     /* window holding at most four ACTs of a rank; default 26 */
     uint32_t trfc;     /* REF to ACT; default 312 */
-    uint32_t trefi;    /* refresh interval (< trfc is an error); default 9360 */
+    uint32_t trefi;    /* refresh interval (<= trfc is an error); default 9360 */
     uint32_t trtrs;    /* rank to rank data-bus switch; default 1 */
     int refresh;       /* non-zero: refresh every trefi; default 1 */
 

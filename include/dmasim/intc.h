@@ -7,7 +7,7 @@
  * from the line to the handler. Optional memory-mapped registers (32-bit, uncached) let a
  * handler find the source and mask lines with bus accesses:
  *   +0x0 PENDING (RO)  bit n: line n is high
- *   +0x4 ENABLE  (RW)  bit n: line n is enabled (reset: all ones)
+ *   +0x4 ENABLE  (RW)  bit n: line n is enabled (reset: bits 0..lines-1 set)
  *   +0x8 ACTIVE  (RO)  PENDING & ENABLE
  *   +0xC HIGHEST (RO)  the lowest-numbered active line (highest priority), or 0xFFFFFFFF
  */
