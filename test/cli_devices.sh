@@ -50,6 +50,43 @@ want '^simulated   [0-9]+ ns = [0-9]+ bus cycles of 200000 ps \(bus0, 1 bytes wi
 grep -q '"i8237.ch2.bytes": 4096' "$work/i8237-disk.1.json" || fail "i8237-disk: stats i8237.ch2.bytes"
 echo "ok: i8237-disk: 8 sectors through the 8237A-5 channel 2, verified, deterministic"
 
+# NIC receive (examples/nic-rx.yaml): 1000 frames of 1518 bytes into a ring of 16 descriptors.
+# Each packet is 1 descriptor fetch + ceil(1518 / 128) = 12 data transactions + 1 write-back
+# (docs/devices.md); every packet that arrives is received or dropped.
+run nic-rx
+want '^nic0        nic nic-1g: 1000 packets arrived, [0-9]+ received \([0-9]+ bytes\), [1-9][0-9]* dropped ' \
+    "nic-rx: a driver that gives descriptors back after 300 us loses packets"
+rx=$(sed -nE 's/.*"nic0\.rx_packets": ([0-9]+).*/\1/p' "$work/nic-rx.1.json")
+dropped=0
+for k in rx_dropped_fifo rx_dropped_ring_full rx_dropped_too_long; do
+    dropped=$((dropped + $(sed -nE "s/.*\"nic0\.$k\": ([0-9]+).*/\1/p" "$work/nic-rx.1.json")))
+done
+[[ $((rx + dropped)) -eq 1000 ]] || fail "nic-rx: $rx received + $dropped dropped != 1000 arrivals"
+want "^  ring      16 descriptors at 0x100000: [0-9]+ fetched, $rx written back, [0-9]+ found not owned, $rx given back 300000 ns after use\$" \
+    "nic-rx: every descriptor written back is given back"
+want "^  bus       $((rx * 14 + $(sed -nE 's/.*"nic0\.ring_empty": ([0-9]+).*/\1/p' "$work/nic-rx.1.json"))) transactions, " \
+    "nic-rx: 14 transactions per packet, 1 per fetch that found the ring empty"
+echo "ok: nic-rx: $rx received + $dropped dropped = 1000 arrivals, 14 bus transactions per packet, deterministic"
+
+"$DMASIM" run "$EX/nic-rx.yaml" --set devices.0.ring.recycle_ps=150000000 >"$work/out" 2>&1 || fail "nic-rx 150 us"
+want '^nic0        nic nic-1g: 1000 packets arrived, 1000 received \(1518000 bytes\), 0 dropped ' \
+    "nic-rx: 16 descriptors cover 197 us of packets: a 150 us driver loses none"
+want '^  bus       14000 transactions, ' "nic-rx: 14 transactions per packet"
+"$DMASIM" run "$EX/nic-rx.yaml" --set devices.0.ring.recycle_ps=0 >"$work/out" 2>&1 || fail "nic-rx no driver"
+want '^nic0        nic nic-1g: 1000 packets arrived, 16 received \(24288 bytes\), ' \
+    "nic-rx: without a driver the NIC fills the 16 descriptors it owns and no more"
+want '^  ring      16 descriptors at 0x100000: [0-9]+ fetched, 16 written back, [0-9]+ found not owned, none given back$' \
+    "nic-rx: no driver"
+echo "ok: nic-rx: a 150 us driver receives all 1000 packets; without a driver exactly the 16 owned descriptors fill"
+
+# A packet trace, relative to the scenario's directory.
+mkdir -p "$work/nic"
+printf '# time_ns bytes\n1000 64\n2000 1518\n2500 100\n' >"$work/nic/packets.txt"
+sed 's/recycle_ps: 300000000}/recycle_ps: 300000000}\n    receive: {trace: packets.txt}/' "$EX/nic-rx.yaml" >"$work/nic/trace.yaml"
+(cd / && "$DMASIM" run "$work/nic/trace.yaml") >"$work/out" 2>&1 || fail "nic trace"
+want '^nic0        nic nic-1g: 3 packets arrived, 3 received \(1682 bytes\), 0 dropped ' "nic trace: 64 + 1518 + 100 bytes"
+echo "ok: nic: a packet trace named relative to the scenario"
+
 # ---- bad input ---------------------------------------------------------------------------------
 expect_failure "$BAD/device-unknown-kind.yaml" \
     "device-unknown-kind\\.yaml:5:11: devices\\.0\\.kind: unknown device kind 'tape' \\(expected disk, nic, audio or busmaster\\)$"
@@ -68,3 +105,20 @@ expect_failure "$EX/i8237-disk.yaml" "^dmasim: --set i8237\\.preset=i8086: unkno
     --set i8237.preset=i8086
 expect_failure "$EX/disk-dma.yaml" '^dmasim: --set devices\.0\.command\.addr=0x200000: range .* is not mapped' \
     --set devices.0.command.addr=0x200000
+expect_failure "$EX/nic-rx.yaml" '^dmasim: --set devices\.0\.ring\.entries=0: must be >= 1 descriptor$' \
+    --set devices.0.ring.entries=0
+expect_failure "$EX/nic-rx.yaml" '^dmasim: --set devices\.0\.ring\.owned=17: 17 is not 0\.\.entries \(16\), or -1 for all$' \
+    --set devices.0.ring.owned=17
+expect_failure "$EX/nic-rx.yaml" '^dmasim: --set devices\.0\.ring\.buffers=0xFFF000: range 0xfff000\.\.0x1006fff is not mapped on the bus$' \
+    --set devices.0.ring.buffers=0xFFF000
+expect_failure "$EX/nic-rx.yaml" '^dmasim: --set devices\.0\.txn_size=100: nic0: burst 100 is not a power of two in 4\.\.4096$' \
+    --set devices.0.txn_size=100
+expect_failure "$EX/nic-rx.yaml" '^dmasim: --set devices\.0\.dmac_channel=0: a nic masters the bus itself' \
+    --set devices.0.dmac_channel=0
+sed 's/recycle_ps: 300000000}/recycle_ps: 300000000}\n    receive: {size: 60000}/' "$EX/nic-rx.yaml" >"$work/nic/big.yaml"
+expect_failure "$work/nic/big.yaml" 'big\.yaml:23:21: devices\.0\.receive\.size: nic0: packet_size 60000 must be 1\.\.fifo_size \(49152\)$'
+printf '1000 64\n900 64\n' >"$work/nic/back.txt"
+sed 's/packets.txt/back.txt/' "$work/nic/trace.yaml" >"$work/nic/back.yaml"
+expect_failure "$work/nic/back.yaml" 'back\.yaml:23:22: devices\.0\.receive\.trace: .*/back\.txt:2: time 900 ns is before the previous packet'"'"'s$'
+sed 's/kind: nic/kind: disk/; s/preset: nic-1g/preset: disk-hdd-7200/' "$EX/nic-rx.yaml" >"$work/nic/disk.yaml"
+expect_failure "$work/nic/disk.yaml" 'disk\.yaml:22:11: devices\.0\.ring: only a nic takes ring$'

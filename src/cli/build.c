@@ -199,6 +199,7 @@ void sys_destroy(cli_system *s)
 {
     cli_dram_trace_close(s);
     dmasim_sim_destroy(s->sim);
+    sys_devices_free(s); /* after the simulation: its events may point into a device's driver */
     free(s->jobs);
     free(s->devs);
     memset(s, 0, sizeof(*s));

@@ -28,7 +28,8 @@ typedef struct cli_job {
 /* A device of the scenario (devices.N). */
 typedef struct cli_dev {
     dmasim_device_kind kind;
-    void *ptr;           /* dmasim_disk, dmasim_audio or dmasim_busmaster */
+    void *ptr;           /* dmasim_disk, dmasim_audio, dmasim_nic or dmasim_busmaster */
+    void *aux;           /* a NIC's ring driver (devices.c), or NULL */
     cli_verdict verdict; /* a disk command's bytes */
     dmasim_addr bad_addr;
 } cli_dev;

@@ -180,6 +180,12 @@ static const scn_default defaults[] = {
     {"devices.*.job.length", REQUIRED},
     {"devices.*.job.pattern", "0"},
     {"devices.*.job.at_ps", "0"},
+    {"devices.*.ring.descriptors", REQUIRED},
+    {"devices.*.ring.entries", REQUIRED},
+    {"devices.*.ring.buffers", REQUIRED},
+    {"devices.*.ring.buffer_size", "2048"},
+    {"devices.*.ring.owned", "-1"},
+    {"devices.*.ring.recycle_ps", "0"},
 };
 
 typedef struct fill_ctx {

@@ -7,7 +7,10 @@
  * a read, memory to device for a write, `count * sector_size` bytes at `addr`) and is submitted
  * to the disk for `at_ps`; an audio `start` programs `frames * frame_bytes` bytes from `addr`
  * (one transfer, no ring) and starts playback at `at_ps`; a busmaster `job` starts at `at_ps`.
- * The NIC needs a descriptor ring and a driver giving descriptors back: not in scenarios yet.
+ * A NIC's `ring` is built in memory before the run (dmasim_nic_ring_init) and enables receive;
+ * with `recycle_ps` an ideal driver gives each used descriptor back that long after its
+ * write-back (OWN and the buffer size written by the back door, no CPU time, no bus traffic)
+ * and rings the doorbell.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -103,6 +106,33 @@ int cli_audio_config(const scn_file *f, unsigned i, dmasim_audio_config *cfg)
     OVER(cfg->fifo_size, d->fifo_size);
     OVER(cfg->threshold, d->threshold);
     OVER(cfg->item_size, d->item_size);
+    return 0;
+}
+
+int cli_nic_config(const scn_file *f, unsigned i, dmasim_nic_config *cfg)
+{
+    const scn_device *d = &f->scn->devices[i];
+    const scn_nic_receive *r = d->receive;
+
+    dmasim_nic_config_init(cfg);
+    if (d->preset && dmasim_nic_preset(d->preset, cfg) != 0)
+        return unknown_preset(f, i, DMASIM_DEVICE_NIC, d->preset);
+    cfg->name = d->name;
+    OVER(cfg->bus_priority, d->bus_priority);
+    OVER(cfg->reg_base, d->reg_base);
+    OVER(cfg->fifo_size, d->fifo_size);
+    OVER(cfg->burst, d->txn_size);
+    OVER(cfg->line_rate, d->line_rate);
+    if (r) {
+        cfg->trace = r->trace;
+        OVER(cfg->packets, r->packets);
+        OVER(cfg->rate, r->rate);
+        OVER(cfg->packet_size, r->size);
+        OVER(cfg->packet_size_max, r->size_max);
+        OVER(cfg->start_time, r->at_ps);
+    }
+    if (d->ring)
+        cfg->ring = d->ring->descriptors;
     return 0;
 }
 
@@ -263,15 +293,19 @@ static int check_device(const scn_file *f, unsigned i)
 
     if (cli_device_kind(f, i, &kind) || check_names(f, i))
         return -1;
-    if (kind == DMASIM_DEVICE_NIC)
-        return scn_error_at(f, P(path, "devices.%u.kind", i),
-                            "'nic' is not supported in scenarios yet (it needs a descriptor ring and a driver)");
     if (d->command && kind != DMASIM_DEVICE_DISK)
         return scn_error_at(f, P(path, "devices.%u.command", i), "only a disk takes a command");
     if (d->start && kind != DMASIM_DEVICE_AUDIO)
         return scn_error_at(f, P(path, "devices.%u.start", i), "only a sound card (audio) takes start");
     if (d->job && kind != DMASIM_DEVICE_BUSMASTER)
         return scn_error_at(f, P(path, "devices.%u.job", i), "only a busmaster takes a job");
+    if (kind != DMASIM_DEVICE_NIC) {
+        const char *key = d->ring ? "ring" : d->receive ? "receive" : d->reg_base ? "reg_base"
+                                           : d->line_rate                   ? "line_rate"
+                                                                            : NULL;
+        if (key)
+            return scn_error_at(f, P(path, "devices.%u.%s", i, key), "only a nic takes %s", key);
+    }
     if (kind == DMASIM_DEVICE_BUSMASTER && d->preset)
         return unknown_preset(f, i, kind, d->preset);
     if (check_channel(f, i, kind))
@@ -291,6 +325,21 @@ static int check_device(const scn_file *f, unsigned i)
         if (d->start && d->i8237_channel >= 0 && cfg.item_size != 1)
             return scn_error_at(f, P(path, "devices.%u.item_size", i),
                                 "%" PRIu32 ": a device on the 8237A moves bytes, item_size must be 1", cfg.item_size);
+    } else if (kind == DMASIM_DEVICE_NIC) {
+        dmasim_nic_config cfg;
+        const scn_nic_ring *r = d->ring;
+        if (cli_nic_config(f, i, &cfg))
+            return -1;
+        if (r && r->entries == 0)
+            return scn_error_at(f, P(path, "devices.%u.ring.entries", i), "must be >= 1 descriptor");
+        if (r && r->buffer_size == 0)
+            return scn_error_at(f, P(path, "devices.%u.ring.buffer_size", i), "must be >= 1 byte");
+        if (r && (r->owned < -1 || r->owned > (int64_t)r->entries))
+            return scn_error_at(f, P(path, "devices.%u.ring.owned", i),
+                                "%" PRId64 " is not 0..entries (%" PRIu32 "), or -1 for all", r->owned, r->entries);
+        if (r && r->descriptors == 0)
+            return scn_error_at(f, P(path, "devices.%u.ring.descriptors", i),
+                                "must not be 0 (a NIC ring address of 0 means no ring)");
     } else if (d->job && d->job->length == 0) {
         return scn_error_at(f, P(path, "devices.%u.job.length", i), "must be >= 1 byte");
     }
@@ -475,6 +524,142 @@ static int build_busmaster(cli_system *s, unsigned i)
     return 0;
 }
 
+/* The ideal driver of a NIC ring: gives each used descriptor back recycle_ps after its
+ * write-back, in write-back order (a constant delay keeps the queue in time order). */
+typedef struct nic_driver {
+    dmasim_sim *sim;
+    dmasim_nic *nic;
+    dmasim_event ev;
+    uint64_t recycle_ps;
+    uint32_t buffer_size;
+    struct {
+        dmasim_addr desc;
+        dmasim_time at;
+    } *q;
+    size_t head, n, cap;        /* ring, cap a power of two */
+    uint64_t given_back;
+    int oom;
+} nic_driver;
+
+static void nic_give_back(dmasim_sim *sim, dmasim_event *ev, void *ctx)
+{
+    nic_driver *drv = ctx;
+    dmasim_time now = dmasim_sim_now(sim);
+    (void)ev;
+    while (drv->n && drv->q[drv->head].at <= now) {
+        dmasim_addr desc = drv->q[drv->head].desc;
+        unsigned char b[8];
+        uint32_t flags;
+        drv->head = (drv->head + 1) & (drv->cap - 1);
+        drv->n--;
+        dmasim_mem_read(sim, desc + DMASIM_DESC_COUNT, b, 8);
+        flags = ((uint32_t)b[4] | (uint32_t)b[5] << 8 | (uint32_t)b[6] << 16 | (uint32_t)b[7] << 24) | DMASIM_DESC_OWN;
+        for (int k = 0; k < 4; k++) {
+            b[k] = (unsigned char)(drv->buffer_size >> (8 * k));
+            b[4 + k] = (unsigned char)(flags >> (8 * k));
+        }
+        dmasim_mem_write(sim, desc + DMASIM_DESC_COUNT, b, 8);
+        drv->given_back++;
+    }
+    dmasim_nic_doorbell(drv->nic);
+    if (drv->n)
+        dmasim_event_schedule(sim, &drv->ev, drv->q[drv->head].at, DMASIM_PRIO_DEFAULT);
+}
+
+static void nic_written_back(void *ctx, uint64_t seq, uint32_t len, dmasim_addr desc, dmasim_time t)
+{
+    nic_driver *drv = ctx;
+    dmasim_time now = dmasim_sim_now(drv->sim), at = t + drv->recycle_ps;
+    (void)seq;
+    (void)len;
+    if (drv->n == drv->cap) {
+        size_t ncap = drv->cap ? drv->cap * 2 : 64;
+        void *nq = malloc(ncap * sizeof(*drv->q));
+        if (!nq) {
+            drv->oom = 1; /* the descriptor is not given back; reported after the run */
+            return;
+        }
+        for (size_t k = 0; k < drv->n; k++)
+            memcpy((char *)nq + k * sizeof(*drv->q), &drv->q[(drv->head + k) & (drv->cap - 1)], sizeof(*drv->q));
+        free(drv->q);
+        drv->q = nq;
+        drv->cap = ncap;
+        drv->head = 0;
+    }
+    drv->q[(drv->head + drv->n) & (drv->cap - 1)].desc = desc;
+    drv->q[(drv->head + drv->n) & (drv->cap - 1)].at = at > now ? at : now;
+    if (drv->n++ == 0)
+        dmasim_event_schedule(drv->sim, &drv->ev, drv->q[drv->head].at, DMASIM_PRIO_DEFAULT);
+}
+
+static int build_nic(cli_system *s, unsigned i)
+{
+    const scn_device *d = &s->file->scn->devices[i];
+    const scn_nic_ring *r = d->ring;
+    dmasim_nic_config cfg;
+    dmasim_nic *nic;
+    nic_driver *drv = NULL;
+    char path[64];
+    int rc;
+
+    if (cli_nic_config(s->file, i, &cfg))
+        return -1;
+    if (r) {
+        uint32_t owned = r->owned < 0 ? r->entries : (uint32_t)r->owned;
+        if (check_mapped(s, P(path, "devices.%u.ring.descriptors", i), r->descriptors,
+                         (uint64_t)r->entries * DMASIM_DESC_SIZE) ||
+            check_mapped(s, P(path, "devices.%u.ring.buffers", i), r->buffers,
+                         (uint64_t)r->entries * r->buffer_size))
+            return -1;
+        rc = dmasim_nic_ring_init(s->sim, r->descriptors, r->entries, r->buffers, r->buffer_size, owned);
+        if (rc)
+            return lib_error(s, P(path, "devices.%u.ring", i), rc);
+        if (r->recycle_ps) {
+            drv = calloc(1, sizeof(*drv));
+            if (!drv) {
+                fprintf(stderr, "dmasim: out of memory\n");
+                return -1;
+            }
+            s->devs[i].aux = drv;
+            drv->sim = s->sim;
+            drv->recycle_ps = r->recycle_ps;
+            drv->buffer_size = r->buffer_size;
+            dmasim_event_init(&drv->ev, nic_give_back, drv);
+            cfg.on_packet = nic_written_back;
+            cfg.ctx = drv;
+        }
+    }
+    rc = dmasim_nic_create(s->bus, &cfg, &nic);
+    if (rc) { /* the library names its parameter: point at the scenario's key for it */
+        static const char *const keys[][2] = {{": packet_size_max ", "receive.size_max"},
+                                              {": packet_size ", "receive.size"},
+                                              {": rate ", "receive.rate"},
+                                              {": fifo_size ", "fifo_size"},
+                                              {": burst ", "txn_size"}};
+        const char *msg = dmasim_sim_errmsg(s->sim), *key = NULL;
+        for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]) && !key; k++)
+            if (strstr(msg, keys[k][0]))
+                key = keys[k][1];
+        if (!key && cfg.trace)
+            key = "receive.trace";
+        return lib_error(s, key ? P(path, "devices.%u.%s", i, key) : P(path, "devices.%u", i), rc);
+    }
+    s->devs[i].ptr = nic;
+    if (drv)
+        drv->nic = nic;
+    return 0;
+}
+
+void sys_devices_free(cli_system *s)
+{
+    for (unsigned i = 0; i < s->ndevs; i++) {
+        nic_driver *drv = s->devs[i].aux;
+        if (drv)
+            free(drv->q);
+        free(drv);
+    }
+}
+
 int sys_devices_build(cli_system *s)
 {
     const scenario *scn = s->file->scn;
@@ -504,6 +689,8 @@ int sys_devices_build(cli_system *s)
             rc = build_disk(s, i);
         else if (s->devs[i].kind == DMASIM_DEVICE_AUDIO)
             rc = build_audio(s, i);
+        else if (s->devs[i].kind == DMASIM_DEVICE_NIC)
+            rc = build_nic(s, i);
         else
             rc = build_busmaster(s, i);
         if (rc)
@@ -531,6 +718,9 @@ int sys_devices_check_finished(const cli_system *s)
         if (busy)
             return scn_error_at(s->file, P(path, "devices.%u", i), "the run ended with %s still busy",
                                 s->file->scn->devices[i].name);
+        if (s->devs[i].aux && ((nic_driver *)s->devs[i].aux)->oom)
+            return scn_error_at(s->file, P(path, "devices.%u.ring.recycle_ps", i),
+                                "out of memory: the driver could not give every descriptor back");
     }
     return 0;
 }
@@ -692,6 +882,34 @@ static void summary_i8237(FILE *out, const cli_system *s)
     }
 }
 
+static void summary_nic(FILE *out, const cli_system *s, unsigned i)
+{
+    const scn_device *d = &s->file->scn->devices[i];
+    const char *n = d->name;
+    const nic_driver *drv = s->devs[i].aux;
+
+    fprintf(out, "%-11s nic%s%s: %" PRIu64 " packets arrived, %" PRIu64 " received (%" PRIu64 " bytes), %" PRIu64
+                 " dropped (%" PRIu64 " FIFO full, %" PRIu64 " ring full, %" PRIu64 " too long)\n",
+            n, d->preset ? " " : "", d->preset ? d->preset : "", stat(s, n, "arrivals"), stat(s, n, "rx_packets"),
+            stat(s, n, "rx_bytes"),
+            stat(s, n, "rx_dropped_fifo") + stat(s, n, "rx_dropped_ring_full") + stat(s, n, "rx_dropped_too_long"),
+            stat(s, n, "rx_dropped_fifo"), stat(s, n, "rx_dropped_ring_full"), stat(s, n, "rx_dropped_too_long"));
+    if (d->ring) {
+        fprintf(out, "  ring      %" PRIu32 " descriptors at 0x%" PRIx64 ": %" PRIu64 " fetched, %" PRIu64
+                     " written back, %" PRIu64 " found not owned, ",
+                d->ring->entries, d->ring->descriptors, stat(s, n, "descriptor_fetches"),
+                stat(s, n, "descriptor_writebacks"), stat(s, n, "ring_empty"));
+        if (drv)
+            fprintf(out, "%" PRIu64 " given back %" PRIu64 " ns after use\n", drv->given_back, drv->recycle_ps / 1000);
+        else
+            fprintf(out, "none given back\n");
+    }
+    fprintf(out, "  bus       %" PRIu64 " transactions, %" PRIu64 " bus cycles, %" PRIu64 " errors; FIFO peak %" PRIu64
+                 " bytes\n",
+            stat(s, n, "bus_transactions"), stat(s, n, "bus_cycles"), stat(s, n, "bus_errors"),
+            stat(s, n, "fifo_max_level"));
+}
+
 void report_devices(FILE *out, const cli_system *s)
 {
     if (s->i8237)
@@ -703,6 +921,8 @@ void report_devices(FILE *out, const cli_system *s)
             summary_disk(out, s, i);
         else if (s->devs[i].kind == DMASIM_DEVICE_AUDIO)
             summary_audio(out, s, i);
+        else if (s->devs[i].kind == DMASIM_DEVICE_NIC)
+            summary_nic(out, s, i);
         else
             summary_busmaster(out, s, i);
     }

@@ -229,6 +229,26 @@ typedef struct scn_bm_job {
     uint64_t at_ps;
 } scn_bm_job;
 
+/* A NIC's receive ring (dmasim_nic_ring_init) and the driver that gives descriptors back. */
+typedef struct scn_nic_ring {
+    uint64_t descriptors;    /* address of the first of `entries` 32-byte descriptors */
+    uint32_t entries;
+    uint64_t buffers;        /* descriptor i's buffer: buffers + i * buffer_size */
+    uint32_t buffer_size;    /* bytes */
+    int64_t owned;           /* descriptors the NIC owns at the start; -1: all */
+    uint64_t recycle_ps;     /* a used descriptor is given back this long after its write-back;
+                              * 0: never */
+} scn_nic_ring;
+
+/* A NIC's packets: synthetic, or a packet trace. Numbers left at 0 take the preset's. */
+typedef struct scn_nic_receive {
+    char *trace;             /* NULL: synthetic */
+    uint64_t packets;
+    uint64_t rate;           /* packets/s */
+    uint32_t size, size_max; /* bytes */
+    uint64_t at_ps;          /* the first arrival */
+} scn_nic_receive;
+
 enum { SCN_NO_CHANNEL = -1 };
 
 /* A device (docs/devices.md). Numeric parameters left at 0 take the preset's value (or the
@@ -249,10 +269,14 @@ typedef struct scn_device {
     uint32_t fifo_size;      /* disk, audio */
     uint32_t threshold;
     uint32_t item_size;
-    uint32_t txn_size;       /* busmaster */
+    uint32_t txn_size;       /* busmaster; nic: its burst */
+    uint64_t reg_base;       /* nic (0: the library's default) */
+    uint64_t line_rate;      /* nic, bits/s */
     scn_disk_cmd *command;   /* disk */
     scn_audio_start *start;  /* audio */
     scn_bm_job *job;         /* busmaster */
+    scn_nic_ring *ring;      /* nic */
+    scn_nic_receive *receive; /* nic */
 } scn_device;
 
 /* An Intel 8237A (dmasim_i8237). */

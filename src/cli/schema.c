@@ -363,6 +363,26 @@ static const cyaml_schema_field_t bm_job_fields[] = {
     CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t nic_ring_fields[] = {
+    CYAML_FIELD_UINT("descriptors", OPT, scn_nic_ring, descriptors),
+    CYAML_FIELD_UINT("entries", OPT, scn_nic_ring, entries),
+    CYAML_FIELD_UINT("buffers", OPT, scn_nic_ring, buffers),
+    CYAML_FIELD_UINT("buffer_size", OPT, scn_nic_ring, buffer_size),
+    CYAML_FIELD_INT("owned", OPT, scn_nic_ring, owned),
+    CYAML_FIELD_UINT("recycle_ps", OPT, scn_nic_ring, recycle_ps),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t nic_receive_fields[] = {
+    STR("trace", scn_nic_receive, trace),
+    CYAML_FIELD_UINT("packets", OPT, scn_nic_receive, packets),
+    CYAML_FIELD_UINT("rate", OPT, scn_nic_receive, rate),
+    CYAML_FIELD_UINT("size", OPT, scn_nic_receive, size),
+    CYAML_FIELD_UINT("size_max", OPT, scn_nic_receive, size_max),
+    CYAML_FIELD_UINT("at_ps", OPT, scn_nic_receive, at_ps),
+    CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t device_fields[] = {
     STR("kind", scn_device, kind),
     STR("name", scn_device, name),
@@ -380,9 +400,13 @@ static const cyaml_schema_field_t device_fields[] = {
     CYAML_FIELD_UINT("threshold", OPT, scn_device, threshold),
     CYAML_FIELD_UINT("item_size", OPT, scn_device, item_size),
     CYAML_FIELD_UINT("txn_size", OPT, scn_device, txn_size),
+    CYAML_FIELD_UINT("reg_base", OPT, scn_device, reg_base),
+    CYAML_FIELD_UINT("line_rate", OPT, scn_device, line_rate),
     CYAML_FIELD_MAPPING_PTR("command", OPT_FLOW_PTR, scn_device, command, disk_cmd_fields),
     CYAML_FIELD_MAPPING_PTR("start", OPT_FLOW_PTR, scn_device, start, audio_start_fields),
     CYAML_FIELD_MAPPING_PTR("job", OPT_FLOW_PTR, scn_device, job, bm_job_fields),
+    CYAML_FIELD_MAPPING_PTR("ring", OPT_FLOW_PTR, scn_device, ring, nic_ring_fields),
+    CYAML_FIELD_MAPPING_PTR("receive", OPT_FLOW_PTR, scn_device, receive, nic_receive_fields),
     CYAML_FIELD_END,
 };
 
