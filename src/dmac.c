@@ -145,9 +145,9 @@ static void update_irq(dmasim_dmac *d)
 
 static void tc_event(dmasim_sim *sim, dmasim_event *ev, void *ctx)
 {
-    (void)sim;
     (void)ev;
     channel *c = ctx;
+    dmasim__sim_passive_add(sim, -1);
     dmasim_signal_set(c->tc_sig, 0);
 }
 
@@ -157,6 +157,10 @@ static void terminal_count(dmasim_dmac *d, channel *c, dmasim_time t)
     c->tc = 1;
     if (dmasim_signal_observed(c->tc_sig)) { /* a one-cycle pulse, for whoever watches the pin */
         dmasim_signal_set(c->tc_sig, 1);
+        /* passive: the pulse's end does not keep the run alive, so watching TC changes no result
+         * (a run that ends before the pulse does leaves TC high at its end) */
+        if (!dmasim_event_pending(&c->tc_ev))
+            dmasim__sim_passive_add(d->sim, 1);
         dmasim_event_schedule(d->sim, &c->tc_ev, t + d->period, DMASIM_PRIO_SIGNAL);
     }
     if (c->dev && c->dev->done && c->x.direction != DMASIM_DMA_MEM_TO_MEM)

@@ -126,6 +126,13 @@ dmasim_time dmasim__sim_now_inline(const dmasim_sim *sim);
 /* How far a component may compute ahead in one event: the next pending event, or the time
  * run_until was asked to reach (the caller may act there), whichever comes first. */
 dmasim_time dmasim__sim_batch_limit(const dmasim_sim *sim);
+/* Passive events: ones that only complete what an observer sees (the end of a TC pulse) and must
+ * not keep the simulation alive. The owner counts them: +1 when it schedules one that was not
+ * pending, -1 when it fires or is cancelled. dmasim_sim_run() stops when only passive events are
+ * left; run_until(t) runs the ones at or before t (time passes them), and
+ * dmasim_sim_next_event_time() reports them (a co-simulation runs them as its time passes). So
+ * watching a pin changes no result of a run to the end. */
+void dmasim__sim_passive_add(dmasim_sim *sim, int delta);
 /* dmasim_sim_now() without a call, for hot paths: `now` is the first member of struct dmasim_sim
  * (checked by a static assertion in sim.c), and C allows a struct pointer to be read as its first member. */
 static inline dmasim_time dmasim__now(const dmasim_sim *sim) { return *(const dmasim_time *)(const void *)sim; }

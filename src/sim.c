@@ -25,6 +25,7 @@ struct dmasim_sim {
     dmasim_time horizon;  /* run_until's t: the outside may act there, nothing may run past it */
     dmasim_event **heap; /* 0-based array; ev->heap_index = position + 1 */
     size_t heap_n, heap_cap;
+    size_t passive_n;    /* pending passive events (internal.h) */
     uint64_t seq;
     uint64_t executed;
     int stop;
@@ -310,6 +311,11 @@ dmasim_time dmasim_sim_next_event_time(const dmasim_sim *sim)
     return sim->heap_n ? sim->heap[0]->time : DMASIM_TIME_NEVER;
 }
 
+void dmasim__sim_passive_add(dmasim_sim *sim, int delta)
+{
+    sim->passive_n = (size_t)((ptrdiff_t)sim->passive_n + delta);
+}
+
 dmasim_time dmasim__sim_now_inline(const dmasim_sim *sim) { return sim->now; }
 
 dmasim_time dmasim__sim_batch_limit(const dmasim_sim *sim)
@@ -327,12 +333,16 @@ int dmasim_sim_run_until(dmasim_sim *sim, dmasim_time t)
         return sim->fatal;
     sim->stop = 0;
     sim->horizon = t;
-    while (sim->heap_n && sim->heap[0]->time <= t && !sim->stop) {
+    /* to the end (t NEVER): while an event that is not passive is pending */
+    size_t keep = t == DMASIM_TIME_NEVER ? sim->passive_n : 0;
+    while (sim->heap_n > keep && sim->heap[0]->time <= t && !sim->stop) {
         dmasim_event *ev = sim->heap[0];
         heap_remove(sim, ev);
         sim->now = ev->time;
         sim->executed++;
         ev->fn(sim, ev, ev->ctx);
+        if (t == DMASIM_TIME_NEVER)
+            keep = sim->passive_n;
     }
     if (sim->fatal)
         return sim->fatal;

@@ -201,6 +201,18 @@ run ref --reference --vcd "$work/ref.vcd"
 cmp "$work/ref.vcd" "$work/a.vcd" || fail "the reference path's VCD differs from the fast path's"
 echo "ok: fast and reference paths give the same VCD"
 
+# Tracing changes no result: every statistic of a traced run equals the untraced run's, also
+# where the last thing to happen is a DMA terminal count (whose one-cycle TC pulse the VCD
+# watches: its end keeps no run going, docs/tracing.md) and over a DRAM.
+for ex in script-dma disk-dma dram-refresh nic-rx; do
+    "$DMASIM" run "$EX/$ex.yaml" --stats-json "$work/plain.json" >/dev/null 2>"$work/err" || fail "$ex"
+    "$DMASIM" run "$EX/$ex.yaml" --stats-json "$work/traced.json" --vcd "$work/t.vcd" --timeline "$work/t.json" \
+        >/dev/null 2>"$work/err" || fail "$ex traced"
+    cmp -s "$work/plain.json" "$work/traced.json" \
+        || fail "$ex: tracing changed statistics: $(diff "$work/plain.json" "$work/traced.json" | head -4)"
+done
+echo "ok: a traced run's statistics are the untraced run's (script-dma, disk-dma, dram-refresh, nic-rx)"
+
 # GTKWave reads every change back (when it is installed: Debian package gtkwave)
 if command -v vcd2fst >/dev/null && command -v fst2vcd >/dev/null; then
     for f in a.vcd b.vcd.gz; do

@@ -168,6 +168,15 @@ static void sys_run_until(fsys *s, dmasim_time t)
     ck_assert_msg(err == 0, "sim_run_until: %s: %s", dmasim_strerror(err), dmasim_sim_errmsg(s->sim));
 }
 
+/* Run to the end, then `extra` ps more. The end of a TC pulse is a passive event: it does not
+ * keep a run going (so that watching TC changes no result), and time passing it completes the
+ * pulse. */
+static void sys_run_then(fsys *s, dmasim_time extra)
+{
+    sys_run(s);
+    sys_run_until(s, dmasim_sim_now(s->sim) + extra);
+}
+
 static void sys_free(fsys *s)
 {
     dmasim_sim_destroy(s->sim);
@@ -675,7 +684,7 @@ static void sc_fly_by(int ref, int v, tu_stat_snap *snap)
         fill_pattern(s.sim, mem, n * item, 5);
     }
     start(&s, ch, &t);
-    sys_run(&s);
+    sys_run_then(&s, c.P); /* the TC pulse ends */
 
     const dmasim_time g = edge(&c, T1);
     dmasim_time cur = g + c.arb * c.P;
@@ -1248,7 +1257,7 @@ static void sc_autoinit(int ref, int v, tu_stat_snap *snap)
         t.direction = DMASIM_DMA_MEM_TO_DEV;
     }
     start(&s, ch, &t);
-    sys_run(&s);
+    sys_run_then(&s, c.P); /* the TC pulse ends */
 
     uint64_t B = 0;
     for (uint64_t k = 0; k < n; k++)
@@ -1544,6 +1553,11 @@ static void sc_tc_pin(int ref, int v, tu_stat_snap *snap)
     }
     dmasim_dma_channel_status st = ch_status(&s, ch);
     ck_assert_uint_eq(st.end_time, cur);
+    /* the run ends at terminal count: the pulse's end does not keep it going (watching TC changes
+     * no result), TC is still high; time passing completes the pulse */
+    ck_assert_uint_eq(dmasim_sim_now(s.sim), cur);
+    ck_assert_uint_eq(tc.n, 1);
+    sys_run_until(&s, cur + c.P);
     ck_assert_uint_eq(tc.n, 2);
     check_edge(&tc, 0, 1, cur, "tc");
     check_edge(&tc, 1, 0, cur + c.P, "tc");
@@ -1715,7 +1729,7 @@ static void sc_sg_chain(int ref, int v, tu_stat_snap *snap)
     dmasim_dma_transfer t = xfer(0, 0, 1, item, mode);
     t.sg = D[0];
     start(&s, ch, &t);
-    sys_run(&s);
+    sys_run_then(&s, c.P); /* the TC pulse ends */
 
     /* expected, transaction by transaction */
     txrec tx[64];

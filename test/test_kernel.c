@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "dmasim/dmasim.h"
+#include "internal.h"
 #include "testutil.h"
 
 /* ---- a recorder of executed events ------------------------------------------------------- */
@@ -324,6 +325,50 @@ END_TEST
 /* Rule: dmasim_sim_stop makes run/run_until return after the current event; the events left
  * keep their order and run on the next call. Time stays at the stopping event (moving it to
  * t would put the events left in the past). */
+/* A passive event (internal.h; the end of a DMAC's TC pulse) keeps no run to the end going, so a
+ * component that only completes what an observer sees changes no result; time passing it (a run
+ * that goes on for other events, run_until) runs it, in order. */
+static void passive_fn(dmasim_sim *sim, dmasim_event *ev, void *ctx)
+{
+    tev_fn(sim, ev, ctx);
+    dmasim__sim_passive_add(sim, -1);
+}
+
+START_TEST(test_passive_events_keep_no_run_going)
+{
+    static rec log;
+    memset(&log, 0, sizeof log);
+    tev active, early, late;
+    tev_init(&active, 0, &log);
+    tev_init(&early, 1, &log);
+    tev_init(&late, 2, &log);
+    early.ev.fn = late.ev.fn = passive_fn;
+    dmasim_sim *sim = tu_sim(0);
+    ck_assert_int_eq(dmasim_event_schedule(sim, &early.ev, 200, 0), 0);
+    ck_assert_int_eq(dmasim_event_schedule(sim, &active.ev, 300, 0), 0);
+    ck_assert_int_eq(dmasim_event_schedule(sim, &late.ev, 500, 0), 0);
+    dmasim__sim_passive_add(sim, 2);
+    ck_assert_int_eq(dmasim_sim_run(sim), 0);
+    ck_assert_uint_eq(log.n, 2); /* the passive one before the active one runs, in order */
+    ck_assert_int_eq(log.id[0], 1);
+    ck_assert_int_eq(log.id[1], 0);
+    ck_assert_uint_eq(dmasim_sim_now(sim), 300); /* the run ended with the last active event */
+    ck_assert(dmasim_event_pending(&late.ev));
+    ck_assert_uint_eq(dmasim_sim_next_event_time(sim), 500); /* still reported (co-simulation) */
+    ck_assert_int_eq(dmasim_sim_run(sim), 0);
+    ck_assert_uint_eq(log.n, 2);
+    ck_assert_uint_eq(dmasim_sim_now(sim), 300);
+    ck_assert_int_eq(dmasim_sim_run_until(sim, 499), 0);
+    ck_assert_uint_eq(log.n, 2);
+    ck_assert_int_eq(dmasim_sim_run_until(sim, 500), 0); /* time passes it: it runs */
+    ck_assert_uint_eq(log.n, 3);
+    ck_assert_uint_eq(log.at[2], 500);
+    ck_assert_uint_eq(dmasim_sim_next_event_time(sim), DMASIM_TIME_NEVER);
+    ck_assert_uint_eq(dmasim_sim_events_executed(sim), 3);
+    dmasim_sim_destroy(sim);
+}
+END_TEST
+
 START_TEST(test_stop_returns_after_current_event)
 {
     static rec log;
@@ -856,6 +901,7 @@ static Suite *kernel_suite(void)
     tcase_add_test(tc, test_run_until_leaves_events_chained_past_t_pending);
     tcase_add_test(tc, test_run_until_before_now_is_einval);
     tcase_add_test(tc, test_stop_returns_after_current_event);
+    tcase_add_test(tc, test_passive_events_keep_no_run_going);
     tcase_add_test(tc, test_two_simulations_are_independent);
     suite_add_tcase(s, tc);
 

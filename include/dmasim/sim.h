@@ -76,7 +76,9 @@ DMASIM_API dmasim_time dmasim_sim_next_event_time(const dmasim_sim *sim);
  * Co-simulation entry point. */
 DMASIM_API int dmasim_sim_run_until(dmasim_sim *sim, dmasim_time t);
 
-/* Run until no event is pending (or dmasim_sim_stop() is called). Returns as run_until. */
+/* Run until no event is pending (or dmasim_sim_stop() is called). Events that only end a pulse
+ * for an observer (a watched DMAC TC pin, docs/dmac.md) do not count: the run stops before them,
+ * so watching a pin changes no result; run_until() past them runs them. Returns as run_until. */
 DMASIM_API int dmasim_sim_run(dmasim_sim *sim);
 
 /* Ask a running simulation to return from run/run_until after the current event. */

@@ -153,7 +153,11 @@ Trace run_c(const Script &s)
         dmasim_signal_set(dreq, ch.second ? 1 : 0);
     }
     ck_ok(dmasim_sim_run(sim), sim, "run");
+    // The end of the TC pulse is passive: it keeps no run going, so a run that ends at terminal
+    // count leaves TC high. In SystemC, time passes it and the pulse completes: here too.
     dmasim_dmac_channel_status(dmac, 0, &tr.status);
+    if (dmasim_sim_now(sim) < tr.status.end_time + P)
+        ck_ok(dmasim_sim_run_until(sim, tr.status.end_time + P), sim, "run_until");
     tr.stats = stats(sim);
     tr.mem.resize(s.bytes());
     dmasim_mem_read(sim, s.mem, tr.mem.data(), tr.mem.size());
