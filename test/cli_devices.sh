@@ -77,7 +77,18 @@ want '^nic0        nic nic-1g: 1000 packets arrived, 16 received \(24288 bytes\)
     "nic-rx: without a driver the NIC fills the 16 descriptors it owns and no more"
 want '^  ring      16 descriptors at 0x100000: [0-9]+ fetched, 16 written back, [0-9]+ found not owned, none given back$' \
     "nic-rx: no driver"
+# the 48 KiB FIFO holds 32 frames of 1518 bytes while the NIC waits for a descriptor
+want '^nic0        nic nic-1g: 1000 packets arrived, 16 received \(24288 bytes\), 952 dropped \(0 FIFO full, 952 ring full, 0 too long\), 32 still in the FIFO$' \
+    "nic-rx: received + dropped + still in the FIFO = arrivals"
 echo "ok: nic-rx: a 150 us driver receives all 1000 packets; without a driver exactly the 16 owned descriptors fill"
+
+# A ring whose NIC owns 8 of 16 descriptors at the start: the driver gives back the descriptor at
+# its tail (8, 9, ...), so the NIC goes on past the 8th packet
+"$DMASIM" run "$EX/nic-rx.yaml" --set devices.0.ring.owned=8 --stats-json "$work/owned.json" >"$work/out" 2>&1 \
+    || fail "nic-rx owned=8"
+rx8=$(sed -nE 's/.*"nic0\.rx_packets": ([0-9]+).*/\1/p' "$work/owned.json")
+[[ $rx8 -gt 16 && $rx8 -lt $rx ]] || fail "nic-rx owned=8: $rx8 received (want more than 16, fewer than $rx with 16 owned)"
+echo "ok: nic-rx: 8 of 16 descriptors owned at the start: $rx8 received (16 owned: $rx)"
 
 # A packet trace, relative to the scenario's directory.
 mkdir -p "$work/nic"
@@ -122,3 +133,6 @@ sed 's/packets.txt/back.txt/' "$work/nic/trace.yaml" >"$work/nic/back.yaml"
 expect_failure "$work/nic/back.yaml" 'back\.yaml:23:22: devices\.0\.receive\.trace: .*/back\.txt:2: time 900 ns is before the previous packet'"'"'s$'
 sed 's/kind: nic/kind: disk/; s/preset: nic-1g/preset: disk-hdd-7200/' "$EX/nic-rx.yaml" >"$work/nic/disk.yaml"
 expect_failure "$work/nic/disk.yaml" 'disk\.yaml:22:11: devices\.0\.ring: only a nic takes ring$'
+expect_failure "$EX/nic-rx.yaml" '^dmasim: --set devices\.0\.ring\.buffers=0x100000: the buffers \[0x100000, 0x108000\) overlap the descriptors \[0x100000, 0x100200\)$' \
+    --set devices.0.ring.buffers=0x100000
+expect_failure "$EX/nic-rx.yaml" '^dmasim: --set devices\.0\.reg_base=0x1000: .*overlaps' --set devices.0.reg_base=0x1000

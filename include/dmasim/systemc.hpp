@@ -127,8 +127,12 @@ DMASIM_SYSTEMC_API dmasim_time to_ps(const sc_core::sc_time &t);
  * is not moved and the channel waits for DREQ again (device.h's DMASIM_EBUSY). The time the
  * device adds to the delay is ignored: in a fly-by transfer the memory transaction sets the time.
  * A device changes DREQ at the time it is told (notify the change with the delay, as an LT model
- * does); the core does not run past a device transaction before SystemC has caught up with it.
- * dreq is sampled as the C DMAC's DREQ at the SystemC time of each change. device_socket must be
+ * does); running ahead (lookahead), the core does not run past a device transaction before
+ * SystemC has caught up with it. Two things let the core past it all the same, and the change
+ * then acts late, at the core's time: a register access, which runs the core to the access's end,
+ * and the quantum keeper. dreq is sampled as the C DMAC's DREQ at the SystemC time of each change
+ * (when the change comes while a target of the DMAC's own transaction waits inside the core: when
+ * that transaction returns). device_socket must be
  * bound when device_ports is set. Mem-to-mem transfers on a module with device ports keep their
  * timing, but run one transaction per core event while a DACK is watched (slower on the host).
  */

@@ -340,6 +340,13 @@ static int check_device(const scn_file *f, unsigned i)
         if (r && r->descriptors == 0)
             return scn_error_at(f, P(path, "devices.%u.ring.descriptors", i),
                                 "must not be 0 (a NIC ring address of 0 means no ring)");
+        if (r && r->descriptors < r->buffers + (uint64_t)r->entries * r->buffer_size &&
+            r->buffers < r->descriptors + (uint64_t)r->entries * DMASIM_DESC_SIZE)
+            return scn_error_at(f, P(path, "devices.%u.ring.buffers", i),
+                                "the buffers [0x%" PRIx64 ", 0x%" PRIx64 ") overlap the descriptors [0x%" PRIx64
+                                ", 0x%" PRIx64 ")",
+                                r->buffers, r->buffers + (uint64_t)r->entries * r->buffer_size, r->descriptors,
+                                r->descriptors + (uint64_t)r->entries * DMASIM_DESC_SIZE);
     } else if (d->job && d->job->length == 0) {
         return scn_error_at(f, P(path, "devices.%u.job.length", i), "must be >= 1 byte");
     }
@@ -524,16 +531,19 @@ static int build_busmaster(cli_system *s, unsigned i)
     return 0;
 }
 
-/* The ideal driver of a NIC ring: gives each used descriptor back recycle_ps after its
- * write-back, in write-back order (a constant delay keeps the queue in time order). */
+/* The ideal driver of a NIC ring: recycle_ps after each write-back it gives one descriptor back,
+ * the one at its tail (the first the NIC does not own: descriptor `owned` at the start, then the
+ * next one each time), as a ring driver refilling buffers does. A constant delay keeps the queue
+ * in time order. */
 typedef struct nic_driver {
     dmasim_sim *sim;
     dmasim_nic *nic;
     dmasim_event ev;
     uint64_t recycle_ps;
-    uint32_t buffer_size;
+    uint32_t buffer_size, entries, tail;
+    dmasim_addr descriptors;
     struct {
-        dmasim_addr desc;
+        dmasim_addr desc; /* the descriptor written back (kept for messages) */
         dmasim_time at;
     } *q;
     size_t head, n, cap;        /* ring, cap a power of two */
@@ -547,8 +557,9 @@ static void nic_give_back(dmasim_sim *sim, dmasim_event *ev, void *ctx)
     dmasim_time now = dmasim_sim_now(sim);
     (void)ev;
     while (drv->n && drv->q[drv->head].at <= now) {
-        dmasim_addr desc = drv->q[drv->head].desc;
+        dmasim_addr desc = drv->descriptors + (dmasim_addr)drv->tail * DMASIM_DESC_SIZE;
         unsigned char b[8];
+        drv->tail = (drv->tail + 1) % drv->entries;
         uint32_t flags;
         drv->head = (drv->head + 1) & (drv->cap - 1);
         drv->n--;
@@ -624,6 +635,9 @@ static int build_nic(cli_system *s, unsigned i)
             drv->sim = s->sim;
             drv->recycle_ps = r->recycle_ps;
             drv->buffer_size = r->buffer_size;
+            drv->entries = r->entries;
+            drv->tail = owned % r->entries;
+            drv->descriptors = r->descriptors;
             dmasim_event_init(&drv->ev, nic_give_back, drv);
             cfg.on_packet = nic_written_back;
             cfg.ctx = drv;
@@ -640,6 +654,8 @@ static int build_nic(cli_system *s, unsigned i)
         for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]) && !key; k++)
             if (strstr(msg, keys[k][0]))
                 key = keys[k][1];
+        if (!key && rc == DMASIM_EOVERLAP)
+            key = "reg_base";
         if (!key && cfg.trace)
             key = "receive.trace";
         return lib_error(s, key ? P(path, "devices.%u.%s", i, key) : P(path, "devices.%u", i), rc);
@@ -888,12 +904,19 @@ static void summary_nic(FILE *out, const cli_system *s, unsigned i)
     const char *n = d->name;
     const nic_driver *drv = s->devs[i].aux;
 
+    uint64_t arrived = stat(s, n, "arrivals"), rx = stat(s, n, "rx_packets");
+    uint64_t dropped = stat(s, n, "rx_dropped_fifo") + stat(s, n, "rx_dropped_ring_full") +
+                       stat(s, n, "rx_dropped_too_long");
+
     fprintf(out, "%-11s nic%s%s: %" PRIu64 " packets arrived, %" PRIu64 " received (%" PRIu64 " bytes), %" PRIu64
-                 " dropped (%" PRIu64 " FIFO full, %" PRIu64 " ring full, %" PRIu64 " too long)\n",
-            n, d->preset ? " " : "", d->preset ? d->preset : "", stat(s, n, "arrivals"), stat(s, n, "rx_packets"),
-            stat(s, n, "rx_bytes"),
-            stat(s, n, "rx_dropped_fifo") + stat(s, n, "rx_dropped_ring_full") + stat(s, n, "rx_dropped_too_long"),
+                 " dropped (%" PRIu64 " FIFO full, %" PRIu64 " ring full, %" PRIu64 " too long)",
+            n, d->preset ? " " : "", d->preset ? d->preset : "", arrived, rx, stat(s, n, "rx_bytes"), dropped,
             stat(s, n, "rx_dropped_fifo"), stat(s, n, "rx_dropped_ring_full"), stat(s, n, "rx_dropped_too_long"));
+    if (arrived > rx + dropped) /* the NIC waits for a descriptor with these in its FIFO */
+        fprintf(out, ", %" PRIu64 " still in the FIFO", arrived - rx - dropped);
+    fprintf(out, "\n");
+    if (stat(s, n, "bus_errors"))
+        fprintf(out, "  ERROR     %" PRIu64 " bus error(s): receive was disabled (ICR.ERR)\n", stat(s, n, "bus_errors"));
     if (d->ring) {
         fprintf(out, "  ring      %" PRIu32 " descriptors at 0x%" PRIx64 ": %" PRIu64 " fetched, %" PRIu64
                      " written back, %" PRIu64 " found not owned, ",

@@ -92,10 +92,11 @@ void Core::run_ahead(dmasim_time limit)
         // Nothing else in SystemC at all: one run, which a port change stops (on_change) after
         // its event. Otherwise one event time after the other (run_until(limit - 1) would move
         // the core's time past its last event).
+        uint64_t before = dmasim_sim_events_executed(sim_);
         if (limit == DMASIM_TIME_NEVER && first_change_ == DMASIM_TIME_NEVER)
             rc = dmasim_sim_run(sim_);
-        else
-            rc = dmasim_sim_run_until(sim_, t);
+        if (!rc && dmasim_sim_events_executed(sim_) == before) // not run: only passive events
+            rc = dmasim_sim_run_until(sim_, t);                 // are left (a TC pulse's end)
         if (rc)
             break;
     }
@@ -124,6 +125,8 @@ void Core::finish(int rc)
     inside_ = false;
     inside_proc_ = sc_core::sc_process_handle();
     left_.notify();
+    if (!deferred_.empty()) // input changes waited for the core to be left
+        deferred_ev_.notify(sc_core::SC_ZERO_TIME);
     if (rc) {
         status_ = rc;
         fail(who_, std::string("the simulation stopped: ") + dmasim_strerror(rc) + ": " + dmasim_sim_errmsg(sim_));
@@ -254,13 +257,33 @@ void Core::add_input(dmasim_signal *sig, const std::string &name, sc_core::sc_po
     o.set_sensitivity(&port);
     sc_core::sc_spawn(
         [this, sig, read] {
-            if (!enter()) // cannot happen in System (nothing waits inside the core); be safe
-                fail(who_, std::string("input ") + dmasim_signal_name(sig) + " changed while the core is busy");
+            if (!enter()) { // a target of the core's own transaction waits inside it: later
+                deferred_.emplace_back(sig, read());
+                return;
+            }
             sync_now();
             dmasim_signal_set(sig, read());
             kick();
         },
         (name + "_in").c_str(), &o);
+    if (!deferred_proc_) { // applies deferred input values when the core is left
+        deferred_proc_ = true;
+        sc_core::sc_spawn_options d;
+        d.spawn_method();
+        d.set_sensitivity(&deferred_ev_);
+        d.dont_initialize();
+        sc_core::sc_spawn(
+            [this] {
+                if (deferred_.empty() || !enter())
+                    return;
+                sync_now();
+                for (const auto &v : deferred_)
+                    dmasim_signal_set(v.first, v.second);
+                deferred_.clear();
+                kick();
+            },
+            "deferred_inputs", &d);
+    }
 }
 
 } // namespace detail

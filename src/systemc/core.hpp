@@ -62,7 +62,8 @@ public:
     // each change (the last value of that time); the signal's current value at time 0.
     void add_output(dmasim_signal *sig, const std::string &name, std::function<void(uint64_t)> write);
     // SystemC -> C signal: an SC_METHOD sensitive to `port` (and run once at time 0) sets sig to
-    // read() at the current time.
+    // read() at the current time; if a thread waits inside the core then (a target of the core's
+    // own transaction called wait()), when the core is left (late, at the core's time).
     void add_input(dmasim_signal *sig, const std::string &name, sc_core::sc_port_base &port,
                    std::function<uint64_t()> read);
 
@@ -97,6 +98,11 @@ private:
     // by kick() (the earlier notification wins): the cheapest wait SystemC has.
     sc_core::sc_event wake_, left_, done_;
     std::vector<std::unique_ptr<Feed>> feeds_;
+    // Input values that changed while a thread waited inside the core (a target of the core's
+    // own transaction called wait()): set when the core is left, in order.
+    std::vector<std::pair<dmasim_signal *, uint64_t>> deferred_;
+    bool deferred_proc_ = false;
+    sc_core::sc_event deferred_ev_{"deferred"}; // notified (a delta later) when the core is left with some
 };
 
 } // namespace detail

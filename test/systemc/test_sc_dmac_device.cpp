@@ -281,13 +281,14 @@ struct Platform : sc_core::sc_module {
     }
 };
 
-Trace run_sc(const Script &s, dmasim::Dmac::Config dc)
+Trace run_sc(const Script &s, dmasim::Dmac::Config dc, bool sync_memory = false)
 {
     Trace tr;
     dc.device_ports = true;
     example::Memory::Config mc;
     mc.size = 1 << 20;
     mc.wait_states = 2;
+    mc.sync = sync_memory; // the memory wait()s for its delay inside the DMAC's transactions
     Platform pf("top", mc, dc, s, tr);
     sc_core::sc_start();
     tr.status = pf.dmac.channel_status(0);
@@ -435,6 +436,26 @@ SC_TEST(dmac_device_reacting_fifo_demand)
 SC_TEST(dmac_device_reacting_fifo_demand_strict_lockstep)
 {
     reacting(DMASIM_DMA_DEMAND, false);
+}
+
+// DREQ changes while the DMAC's memory target wait()s inside the core (a thread is in it): the
+// change is applied when that transaction returns, and the transfer completes.
+SC_TEST(dmac_device_dreq_change_while_the_memory_waits)
+{
+    Script s;
+    s.mode = DMASIM_DMA_DEMAND;
+    s.dreq = {{T0, true}, {T0 + 200000, false}, {T0 + 1200000, true}};
+    Trace o = run_sc(s, dmasim::Dmac::Config(), true);
+    ck_assert_msg(o.status.tc && !o.status.error, "no terminal count (err %d)", o.status.err);
+    ck_assert_uint_eq(o.items.size(), s.count);
+    bool gap = false;
+    for (size_t i = 1; i < o.items.size(); i++)
+        gap = gap || o.items[i] - o.items[i - 1] >= 900000;
+    ck_assert_msg(gap, "DREQ's drop did not pause the transfer");
+    for (uint64_t i = 0; i < s.bytes(); i++)
+        ck_assert_msg(o.mem[i] == pattern(i), "byte %llu", (unsigned long long)i);
+    std::printf("demand with a waiting memory: %llu items, end %llu ps\n", (unsigned long long)s.count,
+                (unsigned long long)o.status.end_time);
 }
 
 SC_TEST(dmac_device_ports_need_device_socket)

@@ -394,6 +394,47 @@ SC_TEST(system_stop_when_done_stops_a_clocked_platform)
     assert_same_stats(alone.stats, stats(top.sys.sim()));
 }
 
+// A C-side observer of a TC pin (a VCD would be one): the end of the pulse is a passive event
+// (it keeps no run alone going). System must neither hang on it nor leave the pin high: SystemC
+// time passes it and the pulse completes, one bus cycle after terminal count.
+SC_TEST(system_watched_tc_pulse_completes_and_does_not_hang)
+{
+    CSystem cs = c_system(1 << 20, 2);
+    Changes tc;
+    ck_ok(dmasim_signal_subscribe(dmasim_sim_signal_find(cs.sim, "dmac0.ch0.tc"), record, &tc), cs.sim, "subscribe");
+    dmasim_dma_transfer t;
+    dmasim_dma_transfer_init(&t);
+    t.src = 0x1000;
+    t.dst = 0x8000;
+    t.count = 16;
+    t.item_size = 8;
+    ck_ok(dmasim_dmac_channel_start(cs.dmac, 0, &t), cs.sim, "start");
+    dmasim::System::Config cfg;
+    cfg.outputs = {"dmac0.irq"};
+    cfg.own_sim = true;
+    struct Top4 : sc_core::sc_module {
+        dmasim::System sys;
+        sc_core::sc_signal<bool> irq;
+        Top4(const sc_core::sc_module_name &n, dmasim_sim *sim, const dmasim::System::Config &c)
+            : sc_core::sc_module(n), sys("sys", sim, c), irq("irq")
+        {
+            sys.out("dmac0.irq").bind(irq);
+        }
+    } top("top", cs.sim, cfg);
+    sc_core::sc_start();
+    dmasim_dma_channel_status st;
+    dmasim_dmac_channel_status(cs.dmac, 0, &st);
+    ck_assert(st.tc && !st.error);
+    ck_assert(top.sys.done());
+    ck_assert_uint_eq(tc.size(), 2);
+    ck_assert(tc[0] == std::make_pair(st.end_time, uint64_t(1)));
+    ck_assert(tc[1] == std::make_pair(st.end_time + 10000, uint64_t(0)));
+    ck_assert_uint_eq(dmasim_sim_now(cs.sim), st.end_time + 10000);
+    std::printf("TC watched from C: terminal count at %llu ps, pulse ended %llu ps, SystemC at %s\n",
+                (unsigned long long)st.end_time, (unsigned long long)tc[1].first,
+                sc_core::sc_time_stamp().to_string().c_str());
+}
+
 SC_TEST(system_core_error_is_reported)
 {
     dmasim_sim *sim = nullptr;
