@@ -93,7 +93,7 @@ echo "ok: nic-rx: 8 of 16 descriptors owned at the start: $rx8 received (16 owne
 # A packet trace, relative to the scenario's directory.
 mkdir -p "$work/nic"
 printf '# time_ns bytes\n1000 64\n2000 1518\n2500 100\n' >"$work/nic/packets.txt"
-sed 's/recycle_ps: 300000000}/recycle_ps: 300000000}\n    receive: {trace: packets.txt}/' "$EX/nic-rx.yaml" >"$work/nic/trace.yaml"
+sed 's/receive: {packets: 1000, rate: 81274, size: 1518}/receive: {trace: packets.txt}/' "$EX/nic-rx.yaml" >"$work/nic/trace.yaml"
 (cd / && "$DMASIM" run "$work/nic/trace.yaml") >"$work/out" 2>&1 || fail "nic trace"
 want '^nic0        nic nic-1g: 3 packets arrived, 3 received \(1682 bytes\), 0 dropped ' "nic trace: 64 + 1518 + 100 bytes"
 echo "ok: nic: a packet trace named relative to the scenario"
@@ -126,13 +126,13 @@ expect_failure "$EX/nic-rx.yaml" '^dmasim: --set devices\.0\.txn_size=100: nic0:
     --set devices.0.txn_size=100
 expect_failure "$EX/nic-rx.yaml" '^dmasim: --set devices\.0\.dmac_channel=0: a nic masters the bus itself' \
     --set devices.0.dmac_channel=0
-sed 's/recycle_ps: 300000000}/recycle_ps: 300000000}\n    receive: {size: 60000}/' "$EX/nic-rx.yaml" >"$work/nic/big.yaml"
-expect_failure "$work/nic/big.yaml" 'big\.yaml:23:21: devices\.0\.receive\.size: nic0: packet_size 60000 must be 1\.\.fifo_size \(49152\)$'
+sed 's/size: 1518}/size: 60000}/' "$EX/nic-rx.yaml" >"$work/nic/big.yaml"
+expect_failure "$work/nic/big.yaml" 'big\.yaml:24:49: devices\.0\.receive\.size: nic0: packet_size 60000 must be 1\.\.fifo_size \(49152\)$'
 printf '1000 64\n900 64\n' >"$work/nic/back.txt"
 sed 's/packets.txt/back.txt/' "$work/nic/trace.yaml" >"$work/nic/back.yaml"
-expect_failure "$work/nic/back.yaml" 'back\.yaml:23:22: devices\.0\.receive\.trace: .*/back\.txt:2: time 900 ns is before the previous packet'"'"'s$'
+expect_failure "$work/nic/back.yaml" 'back\.yaml:24:22: devices\.0\.receive\.trace: .*/back\.txt:2: time 900 ns is before the previous packet'"'"'s$'
 sed 's/kind: nic/kind: disk/; s/preset: nic-1g/preset: disk-hdd-7200/' "$EX/nic-rx.yaml" >"$work/nic/disk.yaml"
-expect_failure "$work/nic/disk.yaml" 'disk\.yaml:22:11: devices\.0\.ring: only a nic takes ring$'
+expect_failure "$work/nic/disk.yaml" 'disk\.yaml:23:11: devices\.0\.ring: only a nic takes ring$'
 expect_failure "$EX/nic-rx.yaml" '^dmasim: --set devices\.0\.ring\.buffers=0x100000: the buffers \[0x100000, 0x108000\) overlap the descriptors \[0x100000, 0x100200\)$' \
     --set devices.0.ring.buffers=0x100000
 expect_failure "$EX/nic-rx.yaml" '^dmasim: --set devices\.0\.reg_base=0x1000: .*overlaps' --set devices.0.reg_base=0x1000
