@@ -162,6 +162,11 @@ public:
     sc_core::sc_vector<sc_core::sc_out<bool>> dack;            /* DACK, "dmac0.chN.dack" */
     sc_core::sc_vector<sc_core::sc_out<bool>> tc;              /* TC pulse, "dmac0.chN.tc" */
     tlm_utils::simple_initiator_socket_optional<Dmac> device_socket; /* fly-by data, one item each */
+    /* The external EOP input (optional: leave it unbound if unused). Bound, it arms the C DMAC's
+     * EOP (dmasim_dmac_eop: every channel then runs one transaction per core event) and a rising
+     * edge at SystemC time T aborts the channel in service as docs/dmac.md ("External EOP") says,
+     * seen after the core's events at T. */
+    sc_core::sc_port<sc_core::sc_signal_in_if<bool>, 1, sc_core::SC_ZERO_OR_MORE_BOUND> eop;
 
     explicit Dmac(const sc_core::sc_module_name &name);
     Dmac(const sc_core::sc_module_name &name, const Config &cfg);

@@ -36,7 +36,7 @@ Dmac::Dmac(const sc_core::sc_module_name &name) : Dmac(name, Config()) {}
 
 Dmac::Dmac(const sc_core::sc_module_name &name, const Config &cfg)
     : sc_core::sc_module(name), target_socket("target_socket"), initiator_socket("initiator_socket"), irq("irq"),
-      dreq("dreq"), dack("dack"), tc("tc"), device_socket("device_socket"), cfg_(cfg)
+      dreq("dreq"), dack("dack"), tc("tc"), device_socket("device_socket"), eop("eop"), cfg_(cfg)
 {
     const std::string who = this->name();
     period_ps_ = to_ps(cfg.clock_period);
@@ -143,6 +143,8 @@ void Dmac::end_of_elaboration()
 {
     if (cfg_.device_ports && device_socket.size() == 0)
         detail::fail(name(), "device_ports is set but device_socket is not bound");
+    if (eop.size() > 0) // bound: arm the C DMAC's EOP input and feed it
+        core_->add_input(dmasim_dmac_eop(dmac_), "eop", eop, [this]() -> uint64_t { return eop->read() ? 1 : 0; });
 }
 
 Dmac::~Dmac()

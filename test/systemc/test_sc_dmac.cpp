@@ -565,6 +565,73 @@ SC_TEST(dmac_memory_error_stops_channel_with_err)
     ck_assert(pf.finished);
 }
 
+// The optional EOP input: a rising edge at a time between clock edges aborts the channel in
+// service after its unit in progress, exactly as the C DMAC alone does (docs/dmac.md).
+void eop_abort(dmasim_dma_mode mode)
+{
+    Copy c;
+    c.mode = mode;
+    const dmasim_time T = 3000003; // ps: mid-copy, off the clock edges
+
+    CSystem cs = c_system(c.mem_size, c.ws);
+    std::vector<unsigned char> src(c.bytes());
+    for (uint64_t i = 0; i < src.size(); i++)
+        src[i] = pattern(i);
+    ck_ok(dmasim_mem_write(cs.sim, c.src, src.data(), src.size()), cs.sim, "fill");
+    dmasim_signal *eop = dmasim_dmac_eop(cs.dmac);
+    dmasim_dma_transfer t = c.transfer();
+    ck_ok(dmasim_dmac_channel_start(cs.dmac, 0, &t), cs.sim, "start");
+    ck_ok(dmasim_sim_run_until(cs.sim, T), cs.sim, "run_until");
+    dmasim_signal_set(eop, 1);
+    ck_ok(dmasim_sim_run(cs.sim), cs.sim, "run");
+    dmasim_dma_channel_status ref;
+    dmasim_dmac_channel_status(cs.dmac, 0, &ref);
+    std::map<std::string, double> ref_stats = stats(cs.sim);
+    dmasim_sim_destroy(cs.sim);
+    ck_assert(ref.aborted && !ref.tc && !ref.error);
+    ck_assert_uint_gt(ref.items_done, 0);
+    ck_assert_uint_lt(ref.items_done, c.count);
+
+    Outcome o;
+    sc_core::sc_signal<bool> eop_sig("eop_sig");
+    auto body = [&](Platform &pf) {
+        pf.fill(c);
+        dmasim_dma_transfer tt = c.transfer();
+        ck_ok(pf.dmac.start(0, tt), pf.dmac.sim(), "start");
+        sc_core::wait(dmasim::to_sc_time(T));
+        eop_sig.write(true);
+        sc_core::wait(pf.irq.posedge_event());
+        o.irq_ps = dmasim::to_ps(sc_core::sc_time_stamp());
+        o.status = pf.dmac.channel_status(0);
+        o.stats = stats(pf.dmac.sim());
+        o.dst.assign(pf.mem.data(c.dst), pf.mem.data(c.dst) + c.bytes());
+    };
+    Platform pf("top", memory_config(c), dmasim::Dmac::Config(), body);
+    pf.dmac.eop.bind(eop_sig);
+    sc_core::sc_start();
+    ck_assert(pf.finished);
+    ck_assert(o.status.aborted && !o.status.tc && !o.status.error);
+    ck_assert_uint_eq(o.status.items_done, ref.items_done);
+    ck_assert_uint_eq(o.status.end_time, ref.end_time);
+    ck_assert_uint_eq(o.irq_ps, ref.end_time);
+    assert_same_stats(ref_stats, o.stats);
+    for (uint64_t i = 0; i < ref.items_done * c.item; i++)
+        ck_assert_msg(o.dst[i] == pattern(i), "byte %llu", (unsigned long long)i);
+    std::printf("%s: EOP at %llu ps: %llu of %llu items, aborted at %llu ps in both\n", dmasim_dma_mode_name(mode),
+                (unsigned long long)T, (unsigned long long)ref.items_done, (unsigned long long)c.count,
+                (unsigned long long)ref.end_time);
+}
+
+SC_TEST(dmac_eop_aborts_a_burst_as_the_c_core_does)
+{
+    eop_abort(DMASIM_DMA_BURST);
+}
+
+SC_TEST(dmac_eop_aborts_cycle_stealing_as_the_c_core_does)
+{
+    eop_abort(DMASIM_DMA_CYCLE_STEALING);
+}
+
 SC_TEST(dmac_bad_configuration_is_reported)
 {
     dmasim::Dmac::Config dc;
