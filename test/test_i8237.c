@@ -334,8 +334,11 @@ static void check_both_paths(const xfer *x)
 static const uint32_t counts[] = {1, 16, 256, 257, 1024};
 static const uint16_t starts[] = {0x0000, 0x00F0}; /* aligned; A8 changes after 16 bytes */
 
-static void matrix(unsigned mode)
+/* Every count, start, direction, timing and wait-state setting of `mode`, each checked on both
+ * paths against expected_clocks() and its bytes (check_xfer); returns how many were checked. */
+static int matrix(unsigned mode)
 {
+    int cases = 0;
     static const unsigned types[] = {DMASIM_I8237_XFER_WRITE, DMASIM_I8237_XFER_READ};
     for (size_t ci = 0; ci < sizeof counts / sizeof counts[0]; ci++)
         for (size_t si = 0; si < 2; si++)
@@ -350,7 +353,18 @@ static void matrix(unsigned mode)
                         x.addr = starts[si];
                         x.ws = ws;
                         check_both_paths(&x);
+                        cases++;
                     }
+    return cases;
+}
+
+/* Clocks from DREQ to terminal count of transfer x on one path (the end of the last S4). */
+static uint64_t tc_clocks(const xfer *x, int reference)
+{
+    tsys *s = run_xfer(x, reference);
+    uint64_t clocks = chan_state(s, 2).last_eop / x->period;
+    sys_free(s);
+    return clocks;
 }
 
 /* ======================================================================================= */
@@ -473,21 +487,41 @@ END_TEST
 /* normal and compressed timing; with and without SW states; both paths)                    */
 /* ======================================================================================= */
 
+/* The datasheet's block transfer (docs/i8237.md): 1024 bytes, normal timing, no wait states:
+ * SI->S0 + one arbitration clock + S1, 3 clocks per byte, and an S1 at each of the 3 A8-A15
+ * changes = 3078 clocks (1.66 MB/s at 5 MHz, the datasheet's 1.6 MB/s). */
 START_TEST(test_block_mode_clock_counts)
 {
-    matrix(DMASIM_I8237_MODE_BLOCK);
+    xfer x = xfer_default();
+    x.n = 1024;
+    ck_assert_uint_eq(tc_clocks(&x, 0), 3078);
+    ck_assert_uint_eq(tc_clocks(&x, 1), 3078);
+    ck_assert_int_eq(matrix(DMASIM_I8237_MODE_BLOCK), 80);
 }
 END_TEST
 
+/* Demand mode with DREQ held is block mode: compressed timing (2 clocks a byte), 1024 bytes =
+ * 3 + 3 + 1024 * 2 = 2054 clocks (2.49 MB/s at 5 MHz). */
 START_TEST(test_demand_mode_clock_counts_with_dreq_held)
 {
-    matrix(DMASIM_I8237_MODE_DEMAND);
+    xfer x = xfer_default();
+    x.mode = DMASIM_I8237_MODE_DEMAND;
+    x.compressed = 1;
+    x.n = 1024;
+    ck_assert_uint_eq(tc_clocks(&x, 0), 2054);
+    ck_assert_uint_eq(tc_clocks(&x, 1), 2054);
+    ck_assert_int_eq(matrix(DMASIM_I8237_MODE_DEMAND), 80);
 }
 END_TEST
 
 START_TEST(test_single_mode_one_handshake_per_byte)
 {
-    matrix(DMASIM_I8237_MODE_SINGLE);
+    /* each byte: SI->S0, the arbitration clock, S1, S2-S4: 16 bytes = 16 * 6 clocks */
+    xfer x = xfer_default();
+    x.mode = DMASIM_I8237_MODE_SINGLE;
+    ck_assert_uint_eq(tc_clocks(&x, 0), 16 * 6);
+    ck_assert_uint_eq(tc_clocks(&x, 1), 16 * 6);
+    ck_assert_int_eq(matrix(DMASIM_I8237_MODE_SINGLE), 80);
 }
 END_TEST
 
