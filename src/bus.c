@@ -14,6 +14,7 @@ typedef struct slave {
     /* version-2 slaves: bytes and wait states in one call (NULL for version 1) */
     int (*transport)(void *ctx, dmasim_addr addr, void *buf, uint32_t len, int is_write, uint32_t beats,
                      uint32_t beat_bytes, dmasim_time t, uint64_t *wait_states);
+    uint64_t fixed_ws;  /* wait states per beat when ops->wait_states is NULL (dmasim__bus_map_fixed) */
 } slave;
 
 typedef struct master {
@@ -248,8 +249,8 @@ dmasim_time dmasim_bus_cursor(const dmasim_bus *bus)
 
 /* ---- address map ---- */
 
-int dmasim_bus_map(dmasim_bus *bus, const char *name, dmasim_addr base, uint64_t size, unsigned flags,
-                   const dmasim_bus_slave_ops *ops, void *ctx)
+static int map_slave(dmasim_bus *bus, const char *name, dmasim_addr base, uint64_t size, unsigned flags,
+                     const dmasim_bus_slave_ops *ops, void *ctx, uint64_t fixed_ws)
 {
     dmasim_sim *sim = bus->sim;
     name = name ? name : "slave";
@@ -259,25 +260,17 @@ int dmasim_bus_map(dmasim_bus *bus, const char *name, dmasim_addr base, uint64_t
         return dmasim__error(sim, DMASIM_EINVAL, "%s: range wraps around the address space", name);
     if (!ops)
         return dmasim__error(sim, DMASIM_EINVAL, "%s: no slave ops", name);
-    size_t pos = 0;
-    for (; pos < bus->nslaves; pos++) {
-        slave *s = &bus->slaves[pos];
-        dmasim_addr last = base + (size - 1), slast = s->base + (s->size - 1);
+    const dmasim_addr last = base + (size - 1);
+    size_t pos = bus->nslaves; /* the slaves are sorted by base: insert before the first above */
+    for (size_t i = 0; i < bus->nslaves; i++) {
+        const slave *s = &bus->slaves[i];
+        dmasim_addr slast = s->base + (s->size - 1);
         if (base <= slast && s->base <= last)
-            return dmasim__error(sim, DMASIM_EOVERLAP,
-                                 "%s [0x%llx, 0x%llx] overlaps %s [0x%llx, 0x%llx]", name,
+            return dmasim__error(sim, DMASIM_EOVERLAP, "%s [0x%llx, 0x%llx] overlaps %s [0x%llx, 0x%llx]", name,
                                  (unsigned long long)base, (unsigned long long)last, s->name,
                                  (unsigned long long)s->base, (unsigned long long)slast);
-        if (s->base > base)
-            break;
-    }
-    for (size_t i = pos; i < bus->nslaves; i++) { /* complete the overlap check */
-        slave *s = &bus->slaves[i];
-        if (base + (size - 1) >= s->base)
-            return dmasim__error(sim, DMASIM_EOVERLAP, "%s [0x%llx, 0x%llx] overlaps %s [0x%llx, 0x%llx]",
-                                 name, (unsigned long long)base, (unsigned long long)(base + size - 1),
-                                 s->name, (unsigned long long)s->base,
-                                 (unsigned long long)(s->base + s->size - 1));
+        if (s->base > base && pos == bus->nslaves)
+            pos = i;
     }
     if (dmasim__grow(sim, (void **)&bus->slaves, &bus->slaves_cap, bus->nslaves + 1, sizeof *bus->slaves))
         return DMASIM_ENOMEM;
@@ -286,10 +279,32 @@ int dmasim_bus_map(dmasim_bus *bus, const char *name, dmasim_addr base, uint64_t
         return DMASIM_ENOMEM;
     memmove(&bus->slaves[pos + 1], &bus->slaves[pos], (bus->nslaves - pos) * sizeof *bus->slaves);
     bus->slaves[pos] = (slave){base, size, flags, ops, ctx, n,
-                               ops->version >= 2 ? ((const dmasim_bus_slave_ops2 *)ops)->transport : NULL};
+                               ops->version >= 2 ? ((const dmasim_bus_slave_ops2 *)ops)->transport : NULL,
+                               fixed_ws};
     bus->nslaves++;
     bus->last_slave = 0;
     return 0;
+}
+
+int dmasim_bus_map(dmasim_bus *bus, const char *name, dmasim_addr base, uint64_t size, unsigned flags,
+                   const dmasim_bus_slave_ops *ops, void *ctx)
+{
+    return map_slave(bus, name, base, size, flags, ops, ctx, 0);
+}
+
+int dmasim__bus_map_fixed(dmasim_bus *bus, const char *name, dmasim_addr base, uint64_t size, unsigned flags,
+                          const dmasim_bus_slave_ops *ops, void *ctx, uint32_t wait_states)
+{
+    return map_slave(bus, name, base, size, flags, ops, ctx, wait_states);
+}
+
+/* Wait states of `beats` beats of a slave from `addr` at t: its callback, or its fixed count. */
+static inline uint64_t slave_wait_states(const dmasim_bus *bus, const slave *s, dmasim_addr addr, uint32_t beats,
+                                         int is_write, dmasim_time t, int commit)
+{
+    if (s->ops->wait_states)
+        return s->ops->wait_states(s->ctx, addr, beats, bus->width, is_write, t, commit);
+    return s->fixed_ws * beats;
 }
 
 /* The slave holding [addr, addr + len), or NULL. */
@@ -375,7 +390,7 @@ uint64_t dmasim_bus_predict_cycles(const dmasim_bus *bus, dmasim_addr addr, uint
         return 0;
     uint32_t beats = beats_of(bus, addr, len);
     dmasim_time t0 = t + bus->addr_cycles * bus->period;
-    uint64_t ws = s->ops->wait_states ? s->ops->wait_states(s->ctx, addr, beats, bus->width, is_write, t0, 0) : 0;
+    uint64_t ws = slave_wait_states(bus, s, addr, beats, is_write, t0, 0);
     return bus->addr_cycles + beats + ws;
 }
 
@@ -742,10 +757,7 @@ static slave *time_txn(dmasim_bus *bus, int mi, dmasim_bus_txn *txn, uint32_t *b
         txn->cycles = bus->addr_cycles + *beats + ws;
     } else {
         *beats = beats_of(bus, txn->addr, txn->len);
-        uint64_t ws = s->ops->wait_states
-                          ? s->ops->wait_states(s->ctx, txn->addr, *beats, bus->width, txn->is_write,
-                                                t0 + bus->addr_cycles * bus->period, 1)
-                          : 0;
+        uint64_t ws = slave_wait_states(bus, s, txn->addr, *beats, txn->is_write, t0 + bus->addr_cycles * bus->period, 1);
         txn->cycles = bus->addr_cycles + *beats + ws;
     }
     bus->cursor = t0 + txn->cycles * bus->period;
@@ -856,9 +868,7 @@ static void beat_start(dmasim_bus *bus, dmasim_time t)
         bus->cycles_left = 1 + (bus->beat == 0 ? slave_transport(bus, s, txn, bus->nbeats, t) : 0);
         return;
     }
-    uint64_t ws = s->ops->wait_states ? s->ops->wait_states(s->ctx, a < txn->addr ? txn->addr : a, 1, bus->width,
-                                                            txn->is_write, t, 1)
-                                      : 0;
+    uint64_t ws = slave_wait_states(bus, s, a < txn->addr ? txn->addr : a, 1, txn->is_write, t, 1);
     bus->phase = PH_BEAT;
     bus->cycles_left = 1 + ws;
 }

@@ -589,19 +589,7 @@ static int reg_write(void *ctx, dmasim_addr addr, const void *buf, uint32_t len)
     return 0;
 }
 
-static uint64_t reg_wait_states(void *ctx, dmasim_addr addr, uint32_t beats, uint32_t beat_bytes, int is_write,
-                                dmasim_time t, int commit)
-{
-    (void)addr;
-    (void)beat_bytes;
-    (void)is_write;
-    (void)t;
-    (void)commit;
-    const dmasim_nic *nic = ctx;
-    return (uint64_t)nic->cfg.reg_wait_states * beats;
-}
-
-static const dmasim_bus_slave_ops reg_ops = {1, reg_read, reg_write, reg_wait_states};
+static const dmasim_bus_slave_ops reg_ops = {1, reg_read, reg_write, NULL}; /* fixed wait states */
 
 /* ---- life cycle ---- */
 
@@ -687,7 +675,7 @@ int dmasim_nic_create(dmasim_bus *bus, const dmasim_nic_config *cfg, dmasim_nic 
     err = nic_register(nic);
     if (err)
         return err;
-    err = dmasim_bus_map(bus, name, cfg->reg_base, DMASIM_NIC_REG_SIZE, 0, &reg_ops, nic);
+    err = dmasim__bus_map_fixed(bus, name, cfg->reg_base, DMASIM_NIC_REG_SIZE, 0, &reg_ops, nic, cfg->reg_wait_states);
     if (err)
         return err;
     int m = dmasim_bus_add_master(bus, name, cfg->bus_priority, &nic_master_ops, nic);

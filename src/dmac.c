@@ -1119,19 +1119,7 @@ static int reg_write(void *ctx, dmasim_addr addr, const void *buf, uint32_t len)
     return 0;
 }
 
-static uint64_t reg_wait_states(void *ctx, dmasim_addr addr, uint32_t beats, uint32_t beat_bytes, int is_write,
-                                dmasim_time t, int commit)
-{
-    (void)addr;
-    (void)beat_bytes;
-    (void)is_write;
-    (void)t;
-    (void)commit;
-    const dmasim_dmac *d = ctx;
-    return (uint64_t)d->reg_ws * beats;
-}
-
-static const dmasim_bus_slave_ops reg_ops = {1, reg_read, reg_write, reg_wait_states};
+static const dmasim_bus_slave_ops reg_ops = {1, reg_read, reg_write, NULL}; /* fixed wait states */
 
 /* ---- life cycle, statistics, queries ---- */
 
@@ -1252,8 +1240,9 @@ int dmasim_dmac_create(dmasim_bus *bus, const dmasim_dmac_config *cfg, dmasim_dm
     int err = dmac_register(d);
     if (err)
         return err;
-    err = dmasim_bus_map(bus, name, cfg->reg_base,
-                         (uint64_t)d->nch * DMASIM_DMAC_CH_STRIDE + DMASIM_DMAC_GLOBAL_SIZE, 0, &reg_ops, d);
+    err = dmasim__bus_map_fixed(bus, name, cfg->reg_base,
+                                (uint64_t)d->nch * DMASIM_DMAC_CH_STRIDE + DMASIM_DMAC_GLOBAL_SIZE, 0, &reg_ops, d,
+                                d->reg_ws);
     if (err)
         return err;
     int m = dmasim_bus_add_master(bus, name, cfg->bus_priority, &dmac_master_ops, d);

@@ -763,19 +763,7 @@ static int io_write(void *ctx, dmasim_addr addr, const void *buf, uint32_t len)
     return 0;
 }
 
-static uint64_t io_wait_states(void *ctx, dmasim_addr addr, uint32_t beats, uint32_t beat_bytes, int is_write,
-                               dmasim_time t, int commit)
-{
-    (void)addr;
-    (void)beat_bytes;
-    (void)is_write;
-    (void)t;
-    (void)commit;
-    const dmasim_i8237 *d = ctx;
-    return (uint64_t)d->io_ws * beats;
-}
-
-static const dmasim_bus_slave_ops io_ops = {1, io_read, io_write, io_wait_states};
+static const dmasim_bus_slave_ops io_ops = {1, io_read, io_write, NULL}; /* fixed wait states */
 
 static int page_read(void *ctx, dmasim_addr addr, void *buf, uint32_t len)
 {
@@ -795,7 +783,7 @@ static int page_write(void *ctx, dmasim_addr addr, const void *buf, uint32_t len
     return 0;
 }
 
-static const dmasim_bus_slave_ops page_ops = {1, page_read, page_write, io_wait_states};
+static const dmasim_bus_slave_ops page_ops = {1, page_read, page_write, NULL};
 
 /* ---- life cycle ---- */
 
@@ -946,8 +934,8 @@ int dmasim_i8237_create(dmasim_bus *bus, const dmasim_i8237_config *cfg, dmasim_
         return err;
     char pname[300];
     snprintf(pname, sizeof pname, "%s.pages", name);
-    if ((err = dmasim_bus_map(bus, name, cfg->io_base, DMASIM_I8237_PORTS, 0, &io_ops, d)) != 0 ||
-        (err = dmasim_bus_map(bus, pname, cfg->page_base, 16, 0, &page_ops, d)) != 0)
+    if ((err = dmasim__bus_map_fixed(bus, name, cfg->io_base, DMASIM_I8237_PORTS, 0, &io_ops, d, d->io_ws)) != 0 ||
+        (err = dmasim__bus_map_fixed(bus, pname, cfg->page_base, 16, 0, &page_ops, d, d->io_ws)) != 0)
         return err;
     d->addr_cycles = bus_address_cycles(d);
     if (d->addr_cycles > 1)

@@ -119,23 +119,11 @@ static int reg_write(void *ctx, dmasim_addr addr, const void *buf, uint32_t len)
     return 0;
 }
 
-static uint64_t reg_wait_states(void *ctx, dmasim_addr addr, uint32_t beats, uint32_t beat_bytes, int is_write,
-                                dmasim_time t, int commit)
-{
-    (void)addr;
-    (void)beat_bytes;
-    (void)is_write;
-    (void)t;
-    (void)commit;
-    const dmasim_intc *c = ctx;
-    return (uint64_t)c->reg_ws * beats;
-}
-
-static const dmasim_bus_slave_ops reg_ops = {1, reg_read, reg_write, reg_wait_states};
+static const dmasim_bus_slave_ops reg_ops = {1, reg_read, reg_write, NULL}; /* fixed wait states */
 
 int dmasim_intc_map(dmasim_intc *c, dmasim_bus *bus, dmasim_addr base)
 {
-    return dmasim_bus_map(bus, c->name, base, DMASIM_INTC_REG_SIZE, 0, &reg_ops, c);
+    return dmasim__bus_map_fixed(bus, c->name, base, DMASIM_INTC_REG_SIZE, 0, &reg_ops, c, c->reg_ws);
 }
 
 /* ---- life cycle ---- */

@@ -126,6 +126,10 @@ dmasim_time dmasim__sim_now_inline(const dmasim_sim *sim);
 /* How far a component may compute ahead in one event: the next pending event, or the time
  * run_until was asked to reach (the caller may act there), whichever comes first. */
 dmasim_time dmasim__sim_batch_limit(const dmasim_sim *sim);
+/* dmasim_bus_map() for a slave whose every beat costs `wait_states` bus cycles (SRAM, register
+ * files): ops->wait_states must be NULL; the bus multiplies, with no call per transaction. */
+int dmasim__bus_map_fixed(dmasim_bus *bus, const char *name, dmasim_addr base, uint64_t size, unsigned flags,
+                          const dmasim_bus_slave_ops *ops, void *ctx, uint32_t wait_states);
 /* Passive events: ones that only complete what an observer sees (the end of a TC pulse) and must
  * not keep the simulation alive. The owner counts them: +1 when it schedules one that was not
  * pending, -1 when it fires or is cancelled. dmasim_sim_run() stops when only passive events are

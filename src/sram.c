@@ -30,19 +30,7 @@ static int sram_write(void *ctx, dmasim_addr addr, const void *buf, uint32_t len
     return err;
 }
 
-static uint64_t sram_wait_states(void *ctx, dmasim_addr addr, uint32_t beats, uint32_t beat_bytes, int is_write,
-                                 dmasim_time t, int commit)
-{
-    (void)addr;
-    (void)beat_bytes;
-    (void)is_write;
-    (void)t;
-    (void)commit;
-    const sram *s = ctx;
-    return (uint64_t)s->wait_states * beats;
-}
-
-static const dmasim_bus_slave_ops sram_ops = {1, sram_read, sram_write, sram_wait_states};
+static const dmasim_bus_slave_ops sram_ops = {1, sram_read, sram_write, NULL}; /* fixed wait states */
 
 static void sram_destroy(void *self)
 {
@@ -74,5 +62,5 @@ int dmasim_sram_create(dmasim_bus *bus, const dmasim_sram_config *cfg)
         sram_destroy(s);
         return DMASIM_ENOMEM;
     }
-    return dmasim_bus_map(bus, name, cfg->base, cfg->size, DMASIM_SLAVE_CACHEABLE, &sram_ops, s);
+    return dmasim__bus_map_fixed(bus, name, cfg->base, cfg->size, DMASIM_SLAVE_CACHEABLE, &sram_ops, s, s->wait_states);
 }

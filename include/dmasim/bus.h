@@ -208,6 +208,7 @@ DMASIM_API uint64_t dmasim_bus_snoop_cycles(const dmasim_bus *bus, int master);
  * end (a trace writer keeps them in order per master). */
 typedef void (*dmasim_bus_observer_fn)(void *ctx, int master, const dmasim_bus_txn *txn, dmasim_time start,
                                        dmasim_time end);
+/* Returns 0, DMASIM_EINVAL (fn NULL) or DMASIM_ENOMEM. */
 DMASIM_API int dmasim_bus_add_observer(dmasim_bus *bus, dmasim_bus_observer_fn fn, void *ctx);
 
 /* Masters that issue coherent (snoop) transactions say so while they do (counted per call);
@@ -235,7 +236,8 @@ DMASIM_API dmasim_time dmasim_bus_cursor(const dmasim_bus *bus);
 DMASIM_API dmasim_time dmasim_bus_quiet_until(const dmasim_bus *bus, int master);
 
 /* Ask for one ops->idle() call at the next arbitration edge that finds no requester (the edge
- * where another master releases the bus and nobody waits). It schedules nothing by itself. */
+ * where another master releases the bus and nobody waits). It schedules nothing by itself.
+ * Returns 0. */
 DMASIM_API int dmasim_bus_notify_idle(dmasim_bus *bus, int master);
 
 /* The edge at which a request made now would be arbitrated: the next edge if the bus is free,

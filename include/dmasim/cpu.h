@@ -153,6 +153,8 @@ typedef struct dmasim_synthetic_config {
 } dmasim_synthetic_config;
 
 DMASIM_API void dmasim_synthetic_config_init(dmasim_synthetic_config *cfg);
+/* Start the synthetic workload now. Returns 0, DMASIM_ERANGE (a parameter out of the ranges
+ * above, detail in errmsg), DMASIM_ESTATE (a workload is already set) or DMASIM_ENOMEM. */
 DMASIM_API int dmasim_cpu_run_synthetic(dmasim_cpu *cpu, const dmasim_synthetic_config *cfg);
 
 /* Make [base, base + size) uncached for this CPU (the dma_alloc_coherent way): scripted and
@@ -160,13 +162,14 @@ DMASIM_API int dmasim_cpu_run_synthetic(dmasim_cpu *cpu, const dmasim_synthetic_
  * with another uncached range) or ENOMEM. */
 DMASIM_API int dmasim_cpu_add_uncached(dmasim_cpu *cpu, dmasim_addr base, uint64_t size);
 
-/* The IOMMU the IOMMU_* script ops program (NULL: none; those ops are then errors). */
+/* The IOMMU the IOMMU_* script ops program (NULL: none; those ops are then errors). Returns 0. */
 DMASIM_API int dmasim_cpu_set_iommu(dmasim_cpu *cpu, dmasim_iommu *mmu);
 
 /* Bytes loaded by READ_BUFFER operations so far, in order (*len set; NULL if none). */
 DMASIM_API const uint8_t *dmasim_cpu_captured(const dmasim_cpu *cpu, size_t *len);
 
-/* The interrupt line DMA_WAIT waits on (level, active high). */
+/* The interrupt line DMA_WAIT waits on (level, active high; NULL: none). Returns 0 or
+ * DMASIM_ENOMEM. */
 DMASIM_API int dmasim_cpu_set_irq(dmasim_cpu *cpu, dmasim_signal *irq);
 
 /* Non-zero once the workload has finished. */

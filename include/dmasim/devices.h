@@ -140,7 +140,8 @@ DMASIM_API int dmasim_disk_preset(const char *name, dmasim_disk_config *cfg);
  * threshold above fifo_size, ...; detail in dmasim_sim_errmsg) or DMASIM_ENOMEM. */
 DMASIM_API int dmasim_disk_create(dmasim_sim *sim, const dmasim_disk_config *cfg, dmasim_disk **out);
 
-/* Attach the disk to channel ch of a DMAC (dmasim_dmac_attach_device with the two below). */
+/* Attach the disk to channel ch of a DMAC (dmasim_dmac_attach_device with the two below).
+ * Returns as dmasim_dmac_attach_device: 0, DMASIM_EINVAL or DMASIM_EBUSY. */
 DMASIM_API int dmasim_disk_attach(dmasim_disk *disk, dmasim_dmac *dmac, unsigned ch);
 DMASIM_API const dmasim_dma_device_ops *dmasim_disk_device_ops(void); /* ctx: the disk */
 DMASIM_API dmasim_signal *dmasim_disk_dreq(const dmasim_disk *disk);
@@ -255,7 +256,8 @@ DMASIM_API int dmasim_nic_preset(const char *name, dmasim_nic_config *cfg);
 DMASIM_API int dmasim_nic_create(dmasim_bus *bus, const dmasim_nic_config *cfg, dmasim_nic **out);
 
 /* Software side, at now (as the register writes would be): set the ring (refused with
- * DMASIM_EBUSY while enabled), enable/disable receive, ring the doorbell, clear ICR bits. */
+ * DMASIM_EBUSY while enabled), enable/disable receive, ring the doorbell, clear ICR bits.
+ * set_ring returns 0 or DMASIM_EBUSY, enable 0. */
 DMASIM_API int dmasim_nic_set_ring(dmasim_nic *nic, dmasim_addr first_desc);
 DMASIM_API int dmasim_nic_enable(dmasim_nic *nic, int on);
 DMASIM_API void dmasim_nic_doorbell(dmasim_nic *nic);

@@ -199,7 +199,8 @@ DMASIM_API int dmasim_dram_submit(dmasim_dram *dram, dmasim_addr addr, int is_wr
  * every submitted request has completed (see dmasim_dram_drain). Returns 0 or DMASIM_ESTATE. */
 DMASIM_API int dmasim_dram_run(dmasim_dram *dram, uint64_t until);
 
-/* Run until every submitted request has completed. now is then the last completion cycle. */
+/* Run until every submitted request has completed. now is then the last completion cycle.
+ * Returns 0 or DMASIM_ESTATE (a bus-mapped DRAM). */
 DMASIM_API int dmasim_dram_drain(dmasim_dram *dram);
 
 /* The controller's current DRAM cycle (the last event processed, or the last `until`). */

@@ -247,8 +247,8 @@ DMASIM_API int dmasim_iommu_walk_step(dmasim_iommu *mmu, dmasim_iommu_walk *w, u
  * walk-error fault at that PTE. Counts the read. Returns DMASIM_EFAULT, or DMASIM_ESTATE. */
 DMASIM_API int dmasim_iommu_walk_abort(dmasim_iommu *mmu, dmasim_iommu_walk *w);
 
-/* The same three at an explicit time t (ps; taken as now if earlier): the time of the access or
- * of the PTE read's completion. A master that runs ahead of now (the fast path doing
+/* The same three at an explicit time t (ps; taken as now if earlier; same returns): the time of
+ * the access or of the PTE read's completion. A master that runs ahead of now (the fast path doing
  * dmasim_bus_access at the bus cursor) passes its cursor, so fault and stale-use records and
  * the IRQ edge are the same as on the reference path; the IRQ then rises by an event at t. */
 DMASIM_API int dmasim_iommu_translate_at(dmasim_iommu *mmu, uint32_t device, dmasim_addr iova, int is_write,
