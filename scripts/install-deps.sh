@@ -12,6 +12,7 @@ PACKAGES=(
     libcyaml-dev      # YAML scenarios (CLI)
     libyaml-dev       # libcyaml.pc says -lyaml; libcyaml-dev does not depend on it
     libsystemc-dev    # SystemC 2.3.4 for libdmasim_systemc (optional: -DDMASIM_SYSTEMC=OFF)
+    valgrind          # scripts/run-valgrind.sh: Memcheck over the test suite
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Full verification: plain build + tests (-Werror), ASan/UBSan build + tests,
+# Full verification: plain build + tests (-Werror), the same tests under Valgrind Memcheck
+# (scripts/run-valgrind.sh; DMASIM_VALGRIND=0 skips it), ASan/UBSan build + tests,
 # exported-symbol check, install + find_package consumer, pkg-config consumer.
 set -euo pipefail
 
@@ -55,6 +56,15 @@ step_done
 step "plain tests"
 ctest --test-dir build --output-on-failure --no-tests=error -j "$CTEST_JOBS"
 step_done
+
+# --------------------------------------------------------------------------
+VALGRIND_DONE="valgrind skipped (DMASIM_VALGRIND=0)"
+if [[ "${DMASIM_VALGRIND:-1}" != 0 ]]; then
+    step "valgrind memcheck"
+    JOBS="$JOBS" bash scripts/run-valgrind.sh build
+    VALGRIND_DONE="valgrind memcheck"
+    step_done
+fi
 
 # --------------------------------------------------------------------------
 step "asan build"
@@ -155,4 +165,4 @@ nasan=$(ctest --test-dir build-asan -N | sed -n 's/^Total Tests: //p')
 echo
 echo "timings:"
 printf '  %s\n' "${TIMINGS[@]}"
-echo "run-tests: ALL PASSED (plain ${nplain} tests, asan ${nasan} tests, exports, install, find_package, pkg-config) in $(elapsed)"
+echo "run-tests: ALL PASSED (plain ${nplain} tests, ${VALGRIND_DONE}, asan ${nasan} tests, exports, install, find_package, pkg-config) in $(elapsed)"
