@@ -104,6 +104,36 @@ START_TEST(test_r24_polling_ends_within_one_poll_period_of_terminal_count)
 }
 END_TEST
 
+/* Polling, exactly: with a transparent DMA (which never delays the CPU, R15) the CPU's time is
+ * its own: the six register writes of DMA_START, then `polls` STATUS reads with
+ * poll_interval_cycles between two of them, then the clearing write. Each register access is
+ * arbitration 1 + address 1 + one beat with the register's wait state = 4 cycles (CPU at the
+ * bus clock), so cycles = 6 * 4 + polls * 4 + (polls - 1) * interval + 4. */
+START_TEST(test_r24_polling_costs_its_reads_and_intervals)
+{
+    static const uint32_t intervals[] = {20, 37};
+    for (size_t k = 0; k < sizeof intervals / sizeof intervals[0]; k++) {
+        sys s;
+        sys_init(&s, _i, 0, 0, intervals[k]);
+        const dmasim_cpu_op ops[] = {
+            {.kind = DMASIM_OP_DMA_START, .a = REGS, .b = SRC, .c = DST, .d = 64, .item_size = 8,
+             .mode = DMASIM_DMA_TRANSPARENT},
+            {.kind = DMASIM_OP_DMA_POLL, .a = REGS},
+        };
+        run(&s, ops, 2);
+        const uint64_t polls = stat(&s, "cpu0.polls"), reg = 1 + 1 + 1 * (1 + 1);
+        ck_assert_uint_ge(polls, 2);
+        ck_assert_uint_eq(stat(&s, "cpu0.stall_cycles_by.dmac0"), 0);
+        ck_assert_uint_eq(dmasim_cpu_cycles(s.cpu), 6 * reg + polls * reg + (polls - 1) * intervals[k] + reg);
+        dmasim_dma_channel_status st;
+        dmasim_dmac_channel_status(s.dmac, 0, &st);
+        ck_assert(!st.busy && !st.tc); /* done, and TC cleared by the poll's write-back */
+        ck_assert_uint_eq(st.items_done, 64);
+        dmasim_sim_destroy(s.sim);
+    }
+}
+END_TEST
+
 /* Programmed I/O with a cold D1 (64-byte lines, large enough to hold both buffers): per line,
  * one load miss and one store miss, each a line fill of arbitration 1 + address 1 + 8 beats *
  * (1 + 2) = 26 cycles; the other loads and stores hit; plus pio_cycles_per_word (2) per
@@ -141,6 +171,7 @@ static Suite *cpu_ops_suite(void)
     TCase *t = tcase_create("cpu_ops");
     tcase_add_loop_test(t, test_r23_interrupt_costs_latency_plus_handler_cycles, 0, 2);
     tcase_add_loop_test(t, test_r24_polling_ends_within_one_poll_period_of_terminal_count, 0, 2);
+    tcase_add_loop_test(t, test_r24_polling_costs_its_reads_and_intervals, 0, 2);
     tcase_add_loop_test(t, test_r25_pio_copy_costs_two_fills_and_loop_overhead_per_line, 0, 2);
     tcase_add_test(t, test_copy_size_must_be_a_multiple_of_8);
     suite_add_tcase(s, t);

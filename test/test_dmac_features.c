@@ -2769,6 +2769,78 @@ START_TEST(test_masked_channel_does_not_take_the_bus)
 }
 END_TEST
 
+/* R20 with zero arbitration cycles: a device that answers DMASIM_EBUSY with DREQ high is asked
+ * again one bus cycle later (docs/timing.md), so the first item moves at the first bus edge at or
+ * after its data arrives (T_fill), and the demand block then runs back to back:
+ * end = edge(T_fill) + n * x_txn. The EBUSY answers are those at 0, P, ..., edge(T_fill) - P.
+ * T_fill in an even and in an odd bus cycle, so that no other retry period fits both. */
+START_TEST(test_r20_device_busy_without_arbitration_is_asked_again_one_bus_cycle_later)
+{
+    for (uint64_t cyc = 4; cyc <= 5; cyc++) {
+        fcfg c = cfg_default(_i);
+        c.arb = 0;
+        const uint32_t item = 8;
+        const uint64_t n = 4;
+        const dmasim_addr dst = 0x4000;
+        fsys s;
+        sys_init(&s, &c);
+        const dmasim_time Tfill = cyc * c.P + c.P / 2, first = edge(&c, Tfill);
+        const fdev_step plan[] = {{0, 1, 0, 0}, {Tfill, -1, n * item, 0}};
+        fdev f;
+        fdev_attach(&s, &f, 0, 67, 0, plan, 2);
+        dmasim_dma_transfer t = xfer(0, dst, n, item, DMASIM_DMA_DEMAND);
+        t.direction = DMASIM_DMA_DEV_TO_MEM;
+        start(&s, 0, &t);
+        sys_run(&s);
+        ck_assert_uint_eq(f.busy, first / c.P);
+        ck_assert_uint_eq(f.busy_t, first - c.P);
+        ck_assert_uint_eq(f.nlog, n);
+        ck_assert_uint_eq(f.log_t[0], first);
+        dmasim_dma_channel_status st = ch_status(&s, 0);
+        ck_assert_int_eq(st.tc, 1);
+        ck_assert_uint_eq(st.end_time, first + n * x_txn(&c, dst, item) * c.P);
+        check_pattern(s.sim, dst, n * item, 67, "after the retries");
+        fdev_free(&f);
+        sys_free(&s);
+    }
+}
+END_TEST
+
+/* R11 when the CTRL write comes from the DMAC itself (a chained start): channel 0 copies a CTRL
+ * word with START into channel 1's CTRL register. Channel 1 starts when that write's data beat
+ * ends - also on the fast path, where channel 0's unit is computed ahead of simulated time - and
+ * runs its burst after channel 0 releases the bus at that same edge. */
+START_TEST(test_r11_dma_written_start_takes_effect_at_the_write_data_beat)
+{
+    fcfg c = cfg_default(_i);
+    c.ws_lo = 1;
+    fsys s;
+    sys_init(&s, &c);
+    const dmasim_addr word = 0x1000, src1 = 0x2000, dst1 = 0x3000;
+    const uint32_t item1 = 8;
+    const uint64_t n1 = 3;
+    fill_pattern(s.sim, src1, n1 * item1, 68);
+    reg_poke(s.bus, chreg(1, DMASIM_DMAC_SRC_LO), (uint32_t)src1);
+    reg_poke(s.bus, chreg(1, DMASIM_DMAC_SRC_HI), 0);
+    reg_poke(s.bus, chreg(1, DMASIM_DMAC_DST_LO), (uint32_t)dst1);
+    reg_poke(s.bus, chreg(1, DMASIM_DMAC_DST_HI), 0);
+    reg_poke(s.bus, chreg(1, DMASIM_DMAC_COUNT), (uint32_t)n1);
+    put_u32(s.sim, word, DMASIM_DMAC_CTRL_START | (uint32_t)DMASIM_DMA_BURST << DMASIM_DMAC_CTRL_MODE_SHIFT |
+                             3u << DMASIM_DMAC_CTRL_SIZE_SHIFT); /* item 8 = 1 << 3 */
+    dmasim_dma_transfer t = xfer(word, chreg(1, DMASIM_DMAC_CTRL), 1, 4, DMASIM_DMA_BURST);
+    start(&s, 0, &t);
+    sys_run(&s);
+    const dmasim_time S = (c.arb + x_txn(&c, word, 4) + x_reg(&c, chreg(1, DMASIM_DMAC_CTRL))) * c.P;
+    ck_assert_uint_eq(ch_status(&s, 0).end_time, S);
+    dmasim_dma_channel_status st = ch_status(&s, 1);
+    ck_assert_uint_eq(st.start_time, S);
+    ck_assert_uint_eq(st.end_time, S + (c.arb + n1 * x_unit(&c, src1, dst1, item1)) * c.P);
+    ck_assert_uint_eq(st.items_done, n1);
+    check_pattern(s.sim, dst1, n1 * item1, 68, "chained channel");
+    sys_free(&s);
+}
+END_TEST
+
 /* ======================================================================================= */
 
 static Suite *features_suite(void)
@@ -2781,6 +2853,7 @@ static Suite *features_suite(void)
     tcase_add_loop_test(dev, test_r21_burst_with_device_starts_on_dreq_and_holds_bus_to_tc, 0, 2);
     tcase_add_loop_test(dev, test_r21_cycle_stealing_with_device_one_unit_per_grant_while_dreq, 0, 2);
     tcase_add_loop_test(dev, test_device_busy_stalls_channel_without_losing_or_duplicating_bytes, 0, 2);
+    tcase_add_loop_test(dev, test_r20_device_busy_without_arbitration_is_asked_again_one_bus_cycle_later, 0, 2);
     suite_add_tcase(s, dev);
 
     TCase *ch = tcase_create("channels");
@@ -2810,6 +2883,7 @@ static Suite *features_suite(void)
     tcase_add_loop_test(regs, test_registers_tc_status_read_returns_and_clears_tc_bits, 0, 2);
     tcase_add_loop_test(regs, test_registers_request_shows_dreq_levels, 0, 2);
     tcase_add_loop_test(regs, test_registers_priority_write_switches_to_rotating, 0, 2);
+    tcase_add_loop_test(regs, test_r11_dma_written_start_takes_effect_at_the_write_data_beat, 0, 2);
     suite_add_tcase(s, regs);
 
     TCase *paths = tcase_create("fast_path_equals_reference_path");

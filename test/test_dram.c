@@ -420,6 +420,380 @@ START_TEST(test_bankgroup_interleaving_streams_at_tccd_s)
 }
 END_TEST
 
+/* Cycle of the command of a kind that served request id (standalone trace), or UINT64_MAX. */
+static uint64_t cmd_for(const bench *b, dmasim_dram_cmd kind, uint64_t id)
+{
+    for (size_t i = 0; i < b->ncmd && i < MAXCMD; i++)
+        if (b->cmd[i].cmd == kind && b->cmd[i].request == id)
+            return b->cmd[i].cycle;
+    return UINT64_MAX;
+}
+
+static uint64_t umax(uint64_t a, uint64_t b) { return a > b ? a : b; }
+
+/* One bank, two rows requested together: ACT row A, RD, then PRE no earlier than tRAS after the
+ * ACT (and tRTP after the RD), and the ACT of row B no earlier than tRP after the PRE and tRC
+ * after the first ACT. With the preset tRC = tRAS + tRP both bounds coincide; a longer tRC
+ * (allowed: trc >= tras + trp) becomes the binding one. */
+START_TEST(test_tras_and_trc_bound_the_row_cycle)
+{
+    for (int longer_trc = 0; longer_trc < 2; longer_trc++) {
+        dmasim_dram_config c = preset("ddr4-2400");
+        c.refresh = 0;
+        if (longer_trc)
+            c.trc = c.tras + c.trp + 10;
+        bench b;
+        bench_init(&b, &c, 1);
+        uint64_t ia = submit(&b, addr_of(&c, 1, 2, 5, 0), 0, 100);
+        uint64_t ib = submit(&b, addr_of(&c, 1, 2, 6, 0), 0, 100);
+        ck_assert_int_eq(dmasim_dram_drain(b.d), 0);
+        const uint64_t act = 100 + c.controller_delay, rd = act + c.trcd;
+        ck_assert_uint_eq(cmd_for(&b, DMASIM_DRAM_ACT, ia), act);
+        ck_assert_uint_eq(cmd_for(&b, DMASIM_DRAM_RD, ia), rd);
+        ck_assert_uint_gt(act + c.tras, rd + c.trtp); /* tRAS is the binding bound of the PRE */
+        const uint64_t pre = act + c.tras;
+        ck_assert_uint_eq(cmd_for(&b, DMASIM_DRAM_PRE, ib), pre);
+        const uint64_t act2 = umax(pre + c.trp, act + c.trc);
+        ck_assert_uint_eq(act2, longer_trc ? act + c.trc : pre + c.trp);
+        ck_assert_uint_eq(cmd_for(&b, DMASIM_DRAM_ACT, ib), act2);
+        ck_assert_uint_eq(done_of(&b, ib)->done, act2 + c.trcd + c.cl + c.burst_length / 2);
+        bench_free(&b);
+    }
+}
+END_TEST
+
+/* ACTs to different banks, all requested at once (tRCD made long, so no column command
+ * competes for the command bus meanwhile). Two banks of one bank group: tRRD_L apart; of two
+ * bank groups: tRRD_S. Eight banks taking the bank groups in turn (0 1 2 3 0 1 2 3): ACT i waits
+ * for max(ACT i-1 + tRRD_S, ACT i-4 + tRRD_L (its bank group's last ACT), ACT i-4 + tFAW). */
+START_TEST(test_trrd_l_and_the_tfaw_window)
+{
+    for (int same_bg = 0; same_bg < 2; same_bg++) {
+        dmasim_dram_config c = preset("ddr4-2400");
+        c.refresh = 0;
+        c.trcd = 200;
+        bench b;
+        bench_init(&b, &c, 1);
+        submit(&b, addr_of(&c, 0, 0, 3, 0), 0, 100);
+        submit(&b, addr_of(&c, same_bg ? 0 : 1, 1, 3, 0), 0, 100);
+        ck_assert_int_eq(dmasim_dram_drain(b.d), 0);
+        ck_assert_uint_eq(nth_cmd(&b, DMASIM_DRAM_ACT, 0), 102);
+        ck_assert_uint_eq(nth_cmd(&b, DMASIM_DRAM_ACT, 1), 102 + (same_bg ? c.trrd_l : c.trrd_s));
+        bench_free(&b);
+    }
+    static const uint32_t tfaws[] = {26, 30, 37};
+    for (size_t k = 0; k < sizeof tfaws / sizeof tfaws[0]; k++) {
+        dmasim_dram_config c = preset("ddr4-2400");
+        c.refresh = 0;
+        c.trcd = 200;
+        c.tfaw = tfaws[k];
+        bench b;
+        bench_init(&b, &c, 1);
+        for (uint32_t i = 0; i < 8; i++)
+            submit(&b, addr_of(&c, i % 4, i / 4, 3, 0), 0, 100);
+        ck_assert_int_eq(dmasim_dram_drain(b.d), 0);
+        uint64_t a[8];
+        for (size_t i = 0; i < 8; i++) {
+            a[i] = i == 0 ? 100 + c.controller_delay : a[i - 1] + c.trrd_s;
+            if (i >= 4)
+                a[i] = umax(a[i], umax(a[i - 4] + c.trrd_l, a[i - 4] + c.tfaw));
+            ck_assert_msg(nth_cmd(&b, DMASIM_DRAM_ACT, i) == a[i], "tFAW %u: ACT %zu at %llu, expected %llu",
+                          c.tfaw, i, (unsigned long long)nth_cmd(&b, DMASIM_DRAM_ACT, i), (unsigned long long)a[i]);
+        }
+        ck_assert_uint_gt(a[4], a[3] + c.trrd_s); /* the window, not tRRD, placed the fifth */
+        bench_free(&b);
+    }
+}
+END_TEST
+
+/* A write, then a request to another row of its bank: the PRE waits until tWR after the end of
+ * the write data (WR + CWL + BL/2 + tWR; the row was opened long before, so tRAS is met). */
+START_TEST(test_twr_delays_the_precharge_after_a_write)
+{
+    dmasim_dram_config c = preset("ddr4-2400");
+    c.refresh = 0;
+    const uint64_t bl2 = c.burst_length / 2;
+    bench b;
+    bench_init(&b, &c, 1);
+    lone(&b, addr_of(&c, 2, 1, 5, 0), 0, 100, NULL);
+    uint64_t w = submit(&b, addr_of(&c, 2, 1, 5, 1), 1, 1000);
+    uint64_t r = submit(&b, addr_of(&c, 2, 1, 6, 0), 0, 1000);
+    ck_assert_int_eq(dmasim_dram_drain(b.d), 0);
+    const uint64_t wr = 1000 + c.controller_delay, pre = wr + c.cwl + bl2 + c.twr;
+    ck_assert_uint_eq(cmd_for(&b, DMASIM_DRAM_WR, w), wr);
+    ck_assert_uint_eq(cmd_for(&b, DMASIM_DRAM_PRE, r), pre);
+    ck_assert_uint_eq(done_of(&b, r)->done, pre + c.trp + c.trcd + c.cl + bl2);
+    bench_free(&b);
+}
+END_TEST
+
+/* Closed page: RDA precharges at max(RD + tRTP, ACT + tRAS), WRA at max(end of the write data +
+ * tWR, ACT + tRAS); the bank's next ACT comes tRP later and no earlier than tRC after the first.
+ * For the reads tRAS is shortened (and tRC with it) so that RD + tRTP binds; for the writes tWR
+ * binds with the preset; in both the tRP bound lies beyond tRC. */
+START_TEST(test_closed_page_auto_precharge_after_trtp_or_twr)
+{
+    for (int is_write = 0; is_write < 2; is_write++) {
+        dmasim_dram_config c = preset("ddr3-1600");
+        c.refresh = 0;
+        c.page_policy = DMASIM_DRAM_CLOSED_PAGE;
+        if (!is_write) {
+            c.tras = 12;
+            c.trc = c.tras + c.trp;
+        }
+        const uint64_t bl2 = c.burst_length / 2;
+        bench b;
+        bench_init(&b, &c, 1);
+        uint64_t i1 = submit(&b, addr_of(&c, 0, 3, 5, 0), is_write, 2000);
+        uint64_t i2 = submit(&b, addr_of(&c, 0, 3, 5, 1), is_write, 2000);
+        ck_assert_int_eq(dmasim_dram_drain(b.d), 0);
+        const uint64_t act = 2000 + c.controller_delay, col = act + c.trcd;
+        const uint64_t pre = umax(is_write ? col + c.cwl + bl2 + c.twr : col + c.trtp, act + c.tras);
+        ck_assert_uint_gt(pre, act + c.tras);
+        ck_assert_uint_gt(pre + c.trp, act + c.trc);
+        const uint64_t act2 = pre + c.trp;
+        ck_assert_uint_eq(cmd_for(&b, DMASIM_DRAM_ACT, i1), act);
+        ck_assert_uint_eq(cmd_for(&b, DMASIM_DRAM_ACT, i2), act2);
+        const uint64_t lat = is_write ? c.cwl + bl2 : c.cl + bl2;
+        ck_assert_uint_eq(done_of(&b, i2)->done, act2 + c.trcd + lat);
+        bench_free(&b);
+    }
+}
+END_TEST
+
+/* A write after a read (both row hits) waits RD + CL + BL/2 + 2 - CWL (JESD79-4 read-to-write
+ * turnaround), which on DDR4-2400 exceeds tCCD_S and tCCD_L: same and other bank group. */
+START_TEST(test_read_to_write_turnaround)
+{
+    dmasim_dram_config c = preset("ddr4-2400");
+    c.refresh = 0;
+    const uint64_t bl2 = c.burst_length / 2;
+    for (int same_bg = 0; same_bg < 2; same_bg++) {
+        bench b;
+        bench_init(&b, &c, 0);
+        uint32_t wbg = same_bg ? 0 : 1;
+        lone(&b, addr_of(&c, 0, 0, 5, 0), 0, 100, NULL); /* open both rows */
+        lone(&b, addr_of(&c, wbg, 2, 5, 0), 0, 200, NULL);
+        uint64_t r = submit(&b, addr_of(&c, 0, 0, 5, 1), 0, 1000);
+        uint64_t w = submit(&b, addr_of(&c, wbg, 2, 5, 1), 1, 1000);
+        ck_assert_int_eq(dmasim_dram_drain(b.d), 0);
+        const uint64_t rd = 1000 + c.controller_delay, wr = rd + c.cl + bl2 + 2 - c.cwl;
+        ck_assert_uint_gt(wr, rd + (same_bg ? c.tccd_l : c.tccd_s));
+        ck_assert_uint_eq(done_of(&b, r)->done, rd + c.cl + bl2);
+        ck_assert_uint_eq(done_of(&b, w)->done, wr + c.cwl + bl2);
+        bench_free(&b);
+    }
+}
+END_TEST
+
+/* Address of (rank, bankgroup, bank, row, burst-in-row) for "row:channel:rank:bank:bankgroup:column"
+ * with one channel. */
+static dmasim_addr addr_rank(const dmasim_dram_config *c, uint32_t rank, uint32_t bg, uint32_t ba, uint32_t row,
+                             uint32_t burst)
+{
+    unsigned s_co = lg2((uint64_t)c->bus_width / 8 * c->burst_length);
+    unsigned s_bg = s_co + lg2(c->columns / c->burst_length);
+    unsigned s_ba = s_bg + lg2(c->bankgroups);
+    unsigned s_ra = s_ba + lg2(c->banks_per_group);
+    unsigned s_ro = s_ra + lg2(c->ranks);
+    return ((dmasim_addr)row << s_ro) | ((dmasim_addr)rank << s_ra) | ((dmasim_addr)ba << s_ba) |
+           ((dmasim_addr)bg << s_bg) | ((dmasim_addr)burst << s_co);
+}
+
+/* Two ranks share the channel's data bus: a column command of the other rank (no tCCD between
+ * ranks) waits until the previous burst is off the bus plus tRTRS, so its data follows at
+ * previous data end + tRTRS: RD1 = RD0 + BL/2 + tRTRS, WR1 = WR0 + BL/2 + tRTRS. */
+START_TEST(test_ranks_share_the_data_bus_with_trtrs)
+{
+    dmasim_dram_config c = preset("ddr4-2400");
+    c.refresh = 0;
+    c.ranks = 2;
+    const uint64_t bl2 = c.burst_length / 2;
+    for (int is_write = 0; is_write < 2; is_write++) {
+        bench b;
+        bench_init(&b, &c, 1);
+        lone(&b, addr_rank(&c, 0, 0, 0, 5, 0), 0, 100, NULL); /* open a row in each rank */
+        lone(&b, addr_rank(&c, 1, 0, 0, 5, 0), 0, 200, NULL);
+        uint64_t i0 = submit(&b, addr_rank(&c, 0, 0, 0, 5, 1), is_write, 1000);
+        uint64_t i1 = submit(&b, addr_rank(&c, 1, 0, 0, 5, 1), is_write, 1000);
+        ck_assert_int_eq(dmasim_dram_drain(b.d), 0);
+        ck_assert_uint_eq(done_of(&b, i0)->rank, 0);
+        ck_assert_uint_eq(done_of(&b, i1)->rank, 1);
+        dmasim_dram_cmd k = is_write ? DMASIM_DRAM_WR : DMASIM_DRAM_RD;
+        const uint64_t c0 = 1000 + c.controller_delay, c1 = c0 + bl2 + c.trtrs;
+        ck_assert_uint_eq(cmd_for(&b, k, i0), c0);
+        ck_assert_uint_eq(cmd_for(&b, k, i1), c1);
+        const uint64_t lat = is_write ? c.cwl + bl2 : c.cl + bl2;
+        ck_assert_uint_eq(done_of(&b, i1)->done, done_of(&b, i0)->done + bl2 + c.trtrs);
+        ck_assert_uint_eq(done_of(&b, i1)->done, c1 + lat);
+        bench_free(&b);
+    }
+}
+END_TEST
+
+/* Two ranks: rank r's first refresh is due at tREFI + r * tREFI / 2, then every tREFI
+ * (staggered). And a due refresh goes first: a command of rank 1 legal in the cycle rank 0's
+ * REF is due issues one cycle after it (one command per cycle). */
+START_TEST(test_ranks_refresh_staggered_and_refresh_goes_first)
+{
+    dmasim_dram_config c = preset("ddr4-2400");
+    c.ranks = 2;
+    const uint64_t R = c.trefi, bl2 = c.burst_length / 2;
+    bench b;
+    bench_init(&b, &c, 1);
+    ck_assert_int_eq(dmasim_dram_run(b.d, 2 * R + R / 2 + 1), 0);
+    static const uint32_t rank[4] = {0, 1, 0, 1};
+    ck_assert_uint_eq(b.ncmd, 4);
+    for (size_t k = 0; k < 4; k++) {
+        ck_assert_int_eq(b.cmd[k].cmd, DMASIM_DRAM_REF);
+        ck_assert_uint_eq(b.cmd[k].rank, rank[k]);
+        ck_assert_uint_eq(b.cmd[k].cycle, R + (k / 2) * R + rank[k] * (R / 2));
+    }
+    bench_free(&b);
+
+    bench_init(&b, &c, 1);
+    uint64_t id = submit(&b, addr_rank(&c, 1, 2, 1, 7, 0), 0, R - c.controller_delay);
+    ck_assert_int_eq(dmasim_dram_drain(b.d), 0);
+    ck_assert_int_eq(b.cmd[0].cmd, DMASIM_DRAM_REF);
+    ck_assert_uint_eq(b.cmd[0].rank, 0);
+    ck_assert_uint_eq(b.cmd[0].cycle, R);
+    ck_assert_uint_eq(cmd_for(&b, DMASIM_DRAM_ACT, id), R + 1);
+    ck_assert_uint_eq(done_of(&b, id)->done, R + 1 + c.trcd + c.cl + bl2);
+    bench_free(&b);
+}
+END_TEST
+
+/* A refresh falls due while a bank is open and its request's RD not yet issued: from the due
+ * cycle the rank issues nothing but the refresh, so the RD waits; PREA waits for tRAS after the
+ * ACT, REF comes tRPab after the PREA (tRP when trpab is 0), and the bank is activated again
+ * tRFC after the REF. */
+START_TEST(test_refresh_waits_for_tras_and_blocks_the_rank)
+{
+    for (int own_trpab = 0; own_trpab < 2; own_trpab++) {
+        dmasim_dram_config c = preset("ddr4-2400");
+        if (own_trpab)
+            c.trpab = c.trp + 4;
+        const uint64_t R = c.trefi, bl2 = c.burst_length / 2, trpab = own_trpab ? c.trpab : c.trp;
+        bench b;
+        bench_init(&b, &c, 1);
+        const uint64_t act = R - 5;
+        ck_assert_uint_gt(act + c.trcd, R); /* the RD would fall after the due cycle */
+        uint64_t id = submit(&b, addr_of(&c, 3, 1, 4, 0), 0, act - c.controller_delay);
+        ck_assert_int_eq(dmasim_dram_drain(b.d), 0);
+        const uint64_t prea = act + c.tras, ref = prea + trpab, act2 = ref + c.trfc;
+        ck_assert_uint_eq(nth_cmd(&b, DMASIM_DRAM_ACT, 0), act);
+        ck_assert_uint_eq(nth_cmd(&b, DMASIM_DRAM_PREA, 0), prea);
+        ck_assert_uint_eq(nth_cmd(&b, DMASIM_DRAM_REF, 0), ref);
+        ck_assert_uint_eq(nth_cmd(&b, DMASIM_DRAM_ACT, 1), act2);
+        ck_assert_uint_eq(cmd_for(&b, DMASIM_DRAM_RD, id), act2 + c.trcd);
+        ck_assert_uint_eq(nth_cmd(&b, DMASIM_DRAM_RD, 1), UINT64_MAX);
+        ck_assert_uint_eq(done_of(&b, id)->done, act2 + c.trcd + c.cl + bl2);
+        bench_free(&b);
+    }
+}
+END_TEST
+
+/* The refreshes of a long idle span are counted in one step, not issued one by one (no command
+ * trace); the last of them still blocks the rank for tRFC: a read arriving 10 cycles after the
+ * third refresh was due waits until tRFC after it. */
+START_TEST(test_refresh_after_an_idle_span_still_blocks_for_trfc)
+{
+    dmasim_dram_config c = preset("ddr4-2400");
+    const uint64_t R = c.trefi, bl2 = c.burst_length / 2;
+    bench b;
+    bench_init(&b, &c, 0);
+    const uint64_t arrival = 3 * R + 10;
+    ck_assert_uint_gt(3 * R + c.trfc, arrival + c.controller_delay);
+    ck_assert_uint_eq(lone(&b, addr_of(&c, 1, 3, 2, 0), 0, arrival, NULL),
+                      3 * R + c.trfc + c.trcd + c.cl + bl2 - arrival);
+    dmasim_dram_stats st;
+    dmasim_dram_get_stats(b.d, &st);
+    ck_assert_uint_eq(st.refreshes, 3);
+    bench_free(&b);
+}
+END_TEST
+
+/* Closed page: a read's auto-precharge ends (RDA + tRTP or ACT + tRAS, then tRP) after the
+ * rank's refresh is due, with the queue already empty: the REF waits until every bank may be
+ * activated again, then blocks the rank for tRFC. The same with the command trace (every
+ * command issued) and without it (the idle rank's refreshes are counted in one step). */
+START_TEST(test_refresh_waits_for_an_auto_precharge_to_complete)
+{
+    for (int trace = 0; trace < 2; trace++) {
+        dmasim_dram_config c = preset("ddr4-2400");
+        c.page_policy = DMASIM_DRAM_CLOSED_PAGE;
+        const uint64_t R = c.trefi, bl2 = c.burst_length / 2;
+        bench b;
+        bench_init(&b, &c, trace);
+        const uint64_t act = R - 18, rda = act + c.trcd;
+        ck_assert_uint_lt(rda, R); /* the request is served before the refresh is due */
+        uint64_t i1 = submit(&b, addr_of(&c, 2, 0, 4, 0), 0, act - c.controller_delay);
+        ck_assert_int_eq(dmasim_dram_drain(b.d), 0);
+        ck_assert_uint_eq(done_of(&b, i1)->done, rda + c.cl + bl2);
+        const uint64_t pre = umax(rda + c.trtp, act + c.tras);
+        const uint64_t ref = umax(R, umax(pre + c.trp, act + c.trc));
+        ck_assert_uint_gt(ref, R);
+        const uint64_t arrival = ref + 100, act2 = ref + c.trfc;
+        ck_assert_uint_gt(act2, arrival + c.controller_delay);
+        uint64_t i2 = submit(&b, addr_of(&c, 3, 1, 9, 0), 0, arrival);
+        ck_assert_int_eq(dmasim_dram_drain(b.d), 0);
+        ck_assert_uint_eq(done_of(&b, i2)->done, act2 + c.trcd + c.cl + bl2);
+        if (trace)
+            ck_assert_uint_eq(nth_cmd(&b, DMASIM_DRAM_REF, 0), ref);
+        bench_free(&b);
+    }
+}
+END_TEST
+
+/* Across banks: row 5 is open in bank A; an older request to closed bank B and a younger row
+ * hit in bank A arrive together, both legal at once. FR-FCFS issues the hit's RD first and B's
+ * ACT one cycle later (one command per cycle); FCFS the older one's ACT first. */
+START_TEST(test_frfcfs_column_commands_first_across_banks)
+{
+    for (int fcfs = 0; fcfs < 2; fcfs++) {
+        dmasim_dram_config c = preset("ddr4-2400");
+        c.refresh = 0;
+        c.scheduler = fcfs ? DMASIM_DRAM_FCFS : DMASIM_DRAM_FRFCFS;
+        const uint64_t bl2 = c.burst_length / 2;
+        bench b;
+        bench_init(&b, &c, 1);
+        lone(&b, addr_of(&c, 0, 0, 5, 0), 0, 100, NULL);
+        uint64_t x = submit(&b, addr_of(&c, 1, 0, 9, 0), 0, 1000); /* older, bank B closed */
+        uint64_t y = submit(&b, addr_of(&c, 0, 0, 5, 1), 0, 1000); /* younger, a hit in bank A */
+        ck_assert_int_eq(dmasim_dram_drain(b.d), 0);
+        const uint64_t t0 = 1000 + c.controller_delay;
+        const uint64_t rd_y = fcfs ? t0 + 1 : t0, act_x = fcfs ? t0 : t0 + 1;
+        ck_assert_uint_eq(cmd_for(&b, DMASIM_DRAM_RD, y), rd_y);
+        ck_assert_uint_eq(cmd_for(&b, DMASIM_DRAM_ACT, x), act_x);
+        ck_assert_uint_eq(done_of(&b, y)->done, rd_y + c.cl + bl2);
+        ck_assert_uint_eq(done_of(&b, x)->done, act_x + c.trcd + c.cl + bl2);
+        bench_free(&b);
+    }
+}
+END_TEST
+
+/* tCCD_S longer than a burst (BL/2): reads alternating bank groups are tCCD_S apart, not BL/2
+ * (which is all the data bus needs). */
+START_TEST(test_tccd_s_binds_when_longer_than_a_burst)
+{
+    for (uint32_t tccd_s = 5; tccd_s <= 6; tccd_s++) {
+        dmasim_dram_config c = preset("ddr4-2400");
+        c.refresh = 0;
+        c.address_mapping = "row:bank:column:bankgroup";
+        c.tccd_s = tccd_s;
+        ck_assert_uint_gt(c.tccd_s, c.burst_length / 2);
+        bench b;
+        bench_init(&b, &c, 1);
+        for (uint32_t i = 0; i < 16; i++)
+            submit(&b, (dmasim_addr)i * 64, 0, 100);
+        ck_assert_int_eq(dmasim_dram_drain(b.d), 0);
+        for (size_t i = 0; i < 16; i++)
+            ck_assert_uint_eq(nth_cmd(&b, DMASIM_DRAM_RD, i), 102 + c.trcd + i * c.tccd_s);
+        bench_free(&b);
+    }
+}
+END_TEST
+
 /* ======================================================================================= */
 /* Bandwidth                                                                                */
 /* ======================================================================================= */
@@ -916,6 +1290,104 @@ START_TEST(test_prediction_has_no_side_effects)
 }
 END_TEST
 
+/* A bus master that issues two transactions in one tenure and records their cycles. */
+typedef struct tmaster2 {
+    dmasim_bus *bus;
+    int idx, next;
+    dmasim_bus_txn txn[2];
+    uint8_t buf[2][64];
+} tmaster2;
+
+static void tm2_granted(void *ctx, dmasim_time t)
+{
+    (void)t;
+    tmaster2 *m = ctx;
+    ck_assert_int_eq(dmasim_bus_transfer(m->bus, m->idx, &m->txn[m->next++]), 0);
+}
+
+static void tm2_done(void *ctx, dmasim_bus_txn *txn, dmasim_time t)
+{
+    (void)txn;
+    (void)t;
+    tmaster2 *m = ctx;
+    if (m->next < 2)
+        ck_assert_int_eq(dmasim_bus_transfer(m->bus, m->idx, &m->txn[m->next++]), 0);
+    else
+        dmasim_bus_release(m->bus, m->idx, 0);
+}
+
+static const dmasim_bus_master_ops tm2_ops = {1, tm2_granted, tm2_done, NULL, NULL};
+
+/* Two one-word read transactions in one tenure, to consecutive words of one DRAM burst (DDR3-1600
+ * behind the default bus). The second is no continuation of a stream (its address phase lies
+ * between the two beats), so it is a new DRAM request, a row hit: its beat waits for
+ * arrival + delay + CL + BL/2, not for the controller's buffer. */
+START_TEST(test_a_new_transaction_to_the_same_burst_reads_the_dram_again)
+{
+    dmasim_dram_config c = preset("ddr3-1600");
+    c.refresh = 0;
+    const dmasim_time P = 10000, tck = c.tck_ps;
+    const uint64_t d = c.controller_delay, bl2 = c.burst_length / 2;
+    for (int ref = 0; ref < 2; ref++) {
+        dmasim_sim *sim = tu_sim(ref);
+        dmasim_bus *bus = tu_bus(sim);
+        bus_dram(bus, &c);
+        tmaster2 m;
+        memset(&m, 0, sizeof m);
+        m.bus = bus;
+        m.idx = dmasim_bus_add_master(bus, "m", 0, &tm2_ops, &m);
+        const dmasim_addr a = addr_of(&c, 0, 1, 3, 0);
+        for (int k = 0; k < 2; k++) {
+            m.txn[k].addr = a + 8 * (dmasim_addr)k;
+            m.txn[k].len = 8;
+            m.txn[k].data = m.buf[k];
+        }
+        ck_assert_int_eq(dmasim_bus_request(bus, m.idx), 0);
+        ck_assert_int_eq(dmasim_sim_run(sim), 0);
+        ck_assert_int_eq(m.next, 2);
+        /* first beat at 2P (arbitration, address phase): the bank is closed */
+        const dmasim_time t1 = 2 * P;
+        const uint64_t a1 = (t1 + tck - 1) / tck;
+        const uint64_t ws1 = ws_for(a1 + d + c.trcd + c.cl + bl2, tck, t1, P);
+        ck_assert_uint_eq(m.txn[0].cycles, 1 + 1 + ws1);
+        /* second beat after the first transaction and the second's address phase */
+        const dmasim_time t2 = t1 + (1 + ws1) * P + P;
+        const uint64_t a2 = (t2 + tck - 1) / tck;
+        const uint64_t ws2 = ws_for(a2 + d + c.cl + bl2, tck, t2, P);
+        ck_assert_uint_gt(ws2, 0);
+        ck_assert_uint_eq(m.txn[1].cycles, 1 + 1 + ws2);
+        uint64_t v = 0;
+        ck_assert_int_eq(dmasim_sim_stat_u64(sim, "dram0.reads", &v), 0);
+        ck_assert_uint_eq(v, 2);
+        ck_assert_int_eq(dmasim_sim_stat_u64(sim, "dram0.row_hits", &v), 0);
+        ck_assert_uint_eq(v, 1);
+        dmasim_sim_destroy(sim);
+    }
+}
+END_TEST
+
+/* A beat starting at t ps reaches the controller at DRAM cycle ceil(t / tCK). With a bus clock
+ * that is not a multiple of the DRAM clock (DDR4-2400, tCK 833 ps) the rounding shows in the
+ * wait states of a read of a closed bank: ready = ceil(t / tCK) + delay + tRCD + CL + BL/2. */
+START_TEST(test_bus_beat_arrives_at_the_next_dram_clock_edge)
+{
+    dmasim_dram_config c = preset("ddr4-2400");
+    c.refresh = 0;
+    static const dmasim_time periods[] = {1000, 1500, 10000};
+    int rounding_mattered = 0;
+    for (size_t p = 0; p < sizeof periods / sizeof periods[0]; p++)
+        for (int ref = 0; ref < 2; ref++) {
+            const dmasim_time P = periods[p], t = 2 * P; /* arbitration, address phase */
+            const uint64_t rest = c.controller_delay + c.trcd + c.cl + c.burst_length / 2;
+            const uint64_t up = (t + c.tck_ps - 1) / c.tck_ps, down = t / c.tck_ps;
+            const uint64_t ws = ws_for(up + rest, c.tck_ps, t, P);
+            rounding_mattered |= ws != ws_for(down + rest, c.tck_ps, t, P);
+            ck_assert_uint_eq(one_txn(ref, c, P, 8, addr_of(&c, 1, 2, 3, 0), 8, 0), 1 + 1 + ws);
+        }
+    ck_assert(rounding_mattered);
+}
+END_TEST
+
 /* Every allocation failure is reported (DMASIM_ENOMEM) and leaks nothing: fail the n-th
  * allocation for n = 0, 1, ... until everything succeeds. */
 typedef struct failing {
@@ -1001,6 +1473,18 @@ static Suite *dram_suite(void)
     tcase_add_test(rules, test_write_to_read_turnaround);
     tcase_add_test(rules, test_streaming_a_whole_row_at_the_tccd_rate);
     tcase_add_test(rules, test_bankgroup_interleaving_streams_at_tccd_s);
+    tcase_add_test(rules, test_tras_and_trc_bound_the_row_cycle);
+    tcase_add_test(rules, test_trrd_l_and_the_tfaw_window);
+    tcase_add_test(rules, test_twr_delays_the_precharge_after_a_write);
+    tcase_add_test(rules, test_closed_page_auto_precharge_after_trtp_or_twr);
+    tcase_add_test(rules, test_read_to_write_turnaround);
+    tcase_add_test(rules, test_ranks_share_the_data_bus_with_trtrs);
+    tcase_add_test(rules, test_ranks_refresh_staggered_and_refresh_goes_first);
+    tcase_add_test(rules, test_refresh_waits_for_tras_and_blocks_the_rank);
+    tcase_add_test(rules, test_refresh_after_an_idle_span_still_blocks_for_trfc);
+    tcase_add_test(rules, test_refresh_waits_for_an_auto_precharge_to_complete);
+    tcase_add_test(rules, test_frfcfs_column_commands_first_across_banks);
+    tcase_add_test(rules, test_tccd_s_binds_when_longer_than_a_burst);
     tcase_add_test(rules, test_random_closed_loop_is_deterministic);
     suite_add_tcase(s, rules);
     TCase *bw = tcase_create("bandwidth");
@@ -1021,6 +1505,8 @@ static Suite *dram_suite(void)
     tcase_add_test(bus, test_refresh_collision_adds_trfc_to_a_dma_read);
     tcase_add_test(bus, test_fast_and_reference_paths_give_identical_dram_statistics);
     tcase_add_test(bus, test_prediction_has_no_side_effects);
+    tcase_add_test(bus, test_a_new_transaction_to_the_same_burst_reads_the_dram_again);
+    tcase_add_test(bus, test_bus_beat_arrives_at_the_next_dram_clock_edge);
     suite_add_tcase(s, bus);
     return s;
 }

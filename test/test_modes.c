@@ -895,6 +895,66 @@ START_TEST(test_r14_cycle_stealing_cpu_waits_at_most_one_unit)
 }
 END_TEST
 
+/* The boundary of R14 (with R6): the CPU's second request lands exactly on the end of a stolen
+ * unit, or within the bus cycle before it. Either way the CPU is requesting at that edge, so it
+ * is granted there, before the DMAC's next unit (which yielded); one CPU cycle later it would
+ * wait for the next unit. Same computation as test_r14_cycle_stealing_cpu_waits_at_most_one_unit,
+ * on both paths (the fast path must not fold the DMAC's re-grant past a CPU request). */
+START_TEST(test_r14_cpu_request_at_a_unit_end_is_granted_before_the_next_unit)
+{
+    for (int cfgi = 0; cfgi < 2; cfgi++)
+        for (int ref = 0; ref < 2; ref++) {
+            tcfg c = cfg_default(ref);
+            dmasim_addr src = 0x10000, dst = HI_BASE + 0x10000;
+            uint32_t item = 8;
+            if (cfgi == 1) {
+                c.width = 4;
+                c.arb = 2;
+                c.ws_lo = 1;
+                c.ws_hi = 3;
+                c.ratio = 2;
+                item = 16;
+                src = 0x10002;
+            }
+            const uint64_t n = 20;
+            const dmasim_time P = c.period, Pc = cpu_period(&c);
+            const uint64_t U = c.arb + x_unit(&c, src, dst, item);
+            ck_assert_uint_eq(x_unit_max(&c, src, dst, item, n) + c.arb, U);
+            const dmasim_addr a = 0x400000, b = 0x500000;
+            /* request one CPU cycle before a unit's end, at it, and one CPU cycle after it */
+            const uint64_t ks[3] = {c.ratio * U - 1, c.ratio * U, c.ratio * U + 1};
+            for (int ki = 0; ki < 3; ki++) {
+                const uint64_t k = ks[ki];
+                tsys s;
+                sys_init(&s, &c);
+                dmasim_cpu_op ops[] = {op_load(a, 8), op_compute(k), op_load(b, 8)};
+                run_script(&s, ops, 3);
+                fill_pattern(s.sim, src, n * item, 9);
+                start_ch(&s, 0, src, dst, n, item, DMASIM_DMA_CYCLE_STEALING, 1);
+                sys_run(&s);
+                const dmasim_time Fa = (c.arb + x_line(&c, a)) * P, Fb = (c.arb + x_line(&c, b)) * P;
+                const dmasim_time g1 = U * P + Fa; /* end of the CPU's first tenure */
+                const dmasim_time r2 = g1 + k * Pc; /* second request */
+                uint64_t j = 1;                     /* DMAC units after g1 until the grant */
+                while (g1 + j * U * P < r2)
+                    j++;
+                ck_assert_uint_eq(j, ki < 2 ? 1 : 2);
+                const dmasim_time g2 = g1 + j * U * P;
+                const dmasim_time end = g2 + Fb + (n - 1 - j) * U * P;
+                dmasim_dma_channel_status st = ch_status(&s, 0);
+                ck_assert_msg(st.end_time == end, "cfg %d ref %d k %llu: end %llu, expected %llu", cfgi, ref,
+                              (unsigned long long)k, (unsigned long long)st.end_time, (unsigned long long)end);
+                ck_assert_msg(dmasim_cpu_cycles(s.cpu) == (g2 + Fb) / Pc, "cfg %d ref %d k %llu: CPU %llu, expected %llu",
+                              cfgi, ref, (unsigned long long)k, (unsigned long long)dmasim_cpu_cycles(s.cpu),
+                              (unsigned long long)((g2 + Fb) / Pc));
+                ck_assert_uint_eq(stat_get(s.sim, "bus0.master.dmac0.grants"), n);
+                check_pattern(s.sim, dst, n * item, 9, "r14 boundary destination");
+                sys_free(&s);
+            }
+        }
+}
+END_TEST
+
 /* Property, with the md5sum trace: no single CPU wait exceeds arb + unit, and the DMA finishes
  * later than in burst mode. */
 START_TEST(test_r14_cycle_stealing_trace_property)
@@ -987,6 +1047,57 @@ START_TEST(test_r15_transparent_never_delays_others)
             }
             ck_assert_uint_eq(cpu_ps[0], cpu_ps[1]);
         }
+}
+END_TEST
+
+/* The boundary of R15: a transparent unit that ends exactly at the edge of the CPU's next
+ * request (the CPU requesting at that edge or within the bus cycle before it) still fits and is
+ * started. CPU: compute c1, miss A, compute c2, miss B, with c1 and c2 chosen so that the gaps
+ * before the two requests hold exactly m0 and m1 units (U = arb + unit): the DMA does m0 units
+ * before A, m1 between A and B, the rest after B; the CPU's time is that without DMA. */
+START_TEST(test_r15_transparent_unit_ending_at_the_cpu_request_edge_fits)
+{
+    for (int cfgi = 0; cfgi < 2; cfgi++)
+        for (int early = 0; early < 2; early++)
+            for (int ref = 0; ref < 2; ref++) {
+                tcfg c = cfg_default(ref);
+                dmasim_addr src = 0x20000, dst = HI_BASE + 0x20000;
+                uint32_t item = 8;
+                if (cfgi == 1) {
+                    c.width = 4;
+                    c.arb = 2;
+                    c.ws_lo = 1;
+                    c.ws_hi = 3;
+                    c.ratio = 2;
+                    item = 16;
+                    src = 0x20002;
+                }
+                const uint64_t n = 10, m0 = 3, m1 = 2;
+                const dmasim_time P = c.period, Pc = cpu_period(&c);
+                const uint64_t U = c.arb + x_unit(&c, src, dst, item);
+                ck_assert_uint_eq(x_unit_max(&c, src, dst, item, n) + c.arb, U);
+                const uint64_t c1 = c.ratio * m0 * U - (uint64_t)early, c2 = c.ratio * m1 * U - (uint64_t)early;
+                const dmasim_addr a = 0x600000, b = HI_BASE + 0x700000;
+                tsys s;
+                sys_init(&s, &c);
+                dmasim_cpu_op ops[] = {op_compute(c1), op_load(a, 8), op_compute(c2), op_load(b, 8)};
+                run_script(&s, ops, 4);
+                fill_pattern(s.sim, src, n * item, 11);
+                start_ch(&s, 0, src, dst, n, item, DMASIM_DMA_TRANSPARENT, 1);
+                sys_run(&s);
+                const dmasim_time e1 = edge_of(&c, c1 * Pc), f1 = e1 + (c.arb + x_line(&c, a)) * P;
+                const dmasim_time e2 = edge_of(&c, f1 + c2 * Pc), f2 = e2 + (c.arb + x_line(&c, b)) * P;
+                ck_assert_uint_eq(e1, m0 * U * P); /* the gaps hold the units exactly */
+                ck_assert_uint_eq(e2 - f1, m1 * U * P);
+                ck_assert_uint_eq(dmasim_cpu_cycles(s.cpu) * Pc, f2);
+                const dmasim_time end = f2 + (n - m0 - m1) * U * P;
+                dmasim_dma_channel_status st = ch_status(&s, 0);
+                ck_assert_msg(st.end_time == end, "cfg %d early %d ref %d: end %llu, expected %llu", cfgi, early, ref,
+                              (unsigned long long)st.end_time, (unsigned long long)end);
+                ck_assert_uint_eq(stat_get(s.sim, "cpu0.stall_cycles_by.dmac0"), 0);
+                check_pattern(s.sim, dst, n * item, 11, "r15 boundary destination");
+                sys_free(&s);
+            }
 }
 END_TEST
 
@@ -1575,7 +1686,9 @@ static Suite *modes_suite(void)
     tcase_add_test(rules, test_r12_burst_holds_bus);
     tcase_add_test(rules, test_r13_cycle_stealing_one_unit_per_grant);
     tcase_add_test(rules, test_r14_cycle_stealing_cpu_waits_at_most_one_unit);
+    tcase_add_test(rules, test_r14_cpu_request_at_a_unit_end_is_granted_before_the_next_unit);
     tcase_add_test(rules, test_r15_transparent_never_delays_others);
+    tcase_add_test(rules, test_r15_transparent_unit_ending_at_the_cpu_request_edge_fits);
     tcase_add_test(rules, test_r16_transparent_equals_cycle_stealing_when_idle);
     tcase_add_test(rules, test_r17_cpu_clock);
     tcase_add_test(rules, test_r18_cpu_miss);
