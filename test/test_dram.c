@@ -477,8 +477,8 @@ START_TEST(test_trrd_l_and_the_tfaw_window)
         submit(&b, addr_of(&c, 0, 0, 3, 0), 0, 100);
         submit(&b, addr_of(&c, same_bg ? 0 : 1, 1, 3, 0), 0, 100);
         ck_assert_int_eq(dmasim_dram_drain(b.d), 0);
-        ck_assert_uint_eq(nth_cmd(&b, DMASIM_DRAM_ACT, 0), 102);
-        ck_assert_uint_eq(nth_cmd(&b, DMASIM_DRAM_ACT, 1), 102 + (same_bg ? c.trrd_l : c.trrd_s));
+        ck_assert_uint_eq(nth_cmd(&b, DMASIM_DRAM_ACT, 0), 100 + c.controller_delay);
+        ck_assert_uint_eq(nth_cmd(&b, DMASIM_DRAM_ACT, 1), 100 + c.controller_delay + (same_bg ? c.trrd_l : c.trrd_s));
         bench_free(&b);
     }
     static const uint32_t tfaws[] = {26, 30, 37};
