@@ -828,6 +828,35 @@ END_TEST
 /* R14: cycle stealing, the CPU waits at most one unit                                      */
 /* ======================================================================================= */
 
+/* The two configurations of the R14 tests: the default one, and a 4-byte bus with 2 arbitration
+ * cycles, wait states 1 and 3, CPU clock ratio 2 and unaligned 16-byte items. */
+static void r14_config(int cfgi, int ref, tcfg *c, dmasim_addr *src, dmasim_addr *dst, uint32_t *item)
+{
+    *c = cfg_default(ref);
+    *src = 0x10000;
+    *dst = HI_BASE + 0x10000;
+    *item = 8;
+    if (cfgi == 1) {
+        c->width = 4;
+        c->arb = 2;
+        c->ws_lo = 1;
+        c->ws_hi = 3;
+        c->ratio = 2;
+        *item = 16;
+        *src = 0x10002;
+    }
+}
+
+/* Cycle stealing, CPU request at r2 after its first tenure ended at g1: the number of DMAC units
+ * (U bus cycles of period P each) after g1 until the CPU is granted at a unit's end (R6). */
+static uint64_t r14_units_before_grant(dmasim_time g1, dmasim_time r2, uint64_t U, dmasim_time P)
+{
+    uint64_t j = 1;
+    while (g1 + j * U * P < r2)
+        j++;
+    return j;
+}
+
 /* Exact: the CPU misses at 0 (the DMAC wins the edge, R4, so the CPU waits one whole unit plus
  * its arbitration: the bound, reached), then computes k cycles and misses again in the middle
  * of a unit: it is granted at the end of that unit (R6), and the DMAC resumes after the CPU. */
@@ -835,18 +864,10 @@ START_TEST(test_r14_cycle_stealing_cpu_waits_at_most_one_unit)
 {
     for (int cfgi = 0; cfgi < 2; cfgi++)
         for (int ref = 0; ref < 2; ref++) {
-            tcfg c = cfg_default(ref);
-            dmasim_addr src = 0x10000, dst = HI_BASE + 0x10000;
-            uint32_t item = 8;
-            if (cfgi == 1) {
-                c.width = 4;
-                c.arb = 2;
-                c.ws_lo = 1;
-                c.ws_hi = 3;
-                c.ratio = 2;
-                item = 16;
-                src = 0x10002;
-            }
+            tcfg c;
+            dmasim_addr src, dst;
+            uint32_t item;
+            r14_config(cfgi, ref, &c, &src, &dst, &item);
             const uint64_t n = 20;
             const dmasim_time P = c.period, Pc = cpu_period(&c);
             const uint64_t U = c.arb + x_unit(&c, src, dst, item); /* same for every item here */
@@ -871,9 +892,7 @@ START_TEST(test_r14_cycle_stealing_cpu_waits_at_most_one_unit)
                 } else {
                     const dmasim_time g1 = U * P + Fa;       /* end of the CPU's first tenure */
                     const dmasim_time r2 = g1 + k * Pc;      /* second request */
-                    uint64_t j = 1;                          /* DMAC units after g1 until the grant */
-                    while (g1 + j * U * P < r2)
-                        j++;
+                    const uint64_t j = r14_units_before_grant(g1, r2, U, P);
                     const dmasim_time g2 = g1 + j * U * P;
                     ck_assert_uint_lt(1 + j, n);
                     const dmasim_time end = g2 + Fb + (n - 1 - j) * U * P;
@@ -904,18 +923,10 @@ START_TEST(test_r14_cpu_request_at_a_unit_end_is_granted_before_the_next_unit)
 {
     for (int cfgi = 0; cfgi < 2; cfgi++)
         for (int ref = 0; ref < 2; ref++) {
-            tcfg c = cfg_default(ref);
-            dmasim_addr src = 0x10000, dst = HI_BASE + 0x10000;
-            uint32_t item = 8;
-            if (cfgi == 1) {
-                c.width = 4;
-                c.arb = 2;
-                c.ws_lo = 1;
-                c.ws_hi = 3;
-                c.ratio = 2;
-                item = 16;
-                src = 0x10002;
-            }
+            tcfg c;
+            dmasim_addr src, dst;
+            uint32_t item;
+            r14_config(cfgi, ref, &c, &src, &dst, &item);
             const uint64_t n = 20;
             const dmasim_time P = c.period, Pc = cpu_period(&c);
             const uint64_t U = c.arb + x_unit(&c, src, dst, item);
@@ -935,9 +946,7 @@ START_TEST(test_r14_cpu_request_at_a_unit_end_is_granted_before_the_next_unit)
                 const dmasim_time Fa = (c.arb + x_line(&c, a)) * P, Fb = (c.arb + x_line(&c, b)) * P;
                 const dmasim_time g1 = U * P + Fa; /* end of the CPU's first tenure */
                 const dmasim_time r2 = g1 + k * Pc; /* second request */
-                uint64_t j = 1;                     /* DMAC units after g1 until the grant */
-                while (g1 + j * U * P < r2)
-                    j++;
+                const uint64_t j = r14_units_before_grant(g1, r2, U, P);
                 ck_assert_uint_eq(j, ki < 2 ? 1 : 2);
                 const dmasim_time g2 = g1 + j * U * P;
                 const dmasim_time end = g2 + Fb + (n - 1 - j) * U * P;
