@@ -552,6 +552,9 @@ START_TEST(test_malformed_trace_line_is_eformat_with_file_and_line)
         " L 1ffefff000,8 xyz", /* trailing text */
         " L ,8",               /* no address */
         "L1ffefff000,8",       /* no space after the kind */
+        " L 10000000000000000,8", /* an address of 17 hex digits: beyond 64 bits */
+        "I  04000003,0",       /* an instruction of zero size */
+        "=123= not Valgrind's", /* a single '=': not a Valgrind message */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char text[512];

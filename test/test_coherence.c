@@ -18,11 +18,13 @@ typedef struct sys {
     dmasim_dmac *dmac;
     dmasim_cpu *cpu;
     uint8_t packet[LEN];
+    dmasim_dma_transfer job; /* started by start_job() */
 } sys;
 
-/* CPU at clock_ratio 1 (its cycles are bus cycles), 32 KiB 8-way D1 with 64-byte lines, SRAM
- * with 2 wait states, a DMAC with its interrupt wired to the CPU. */
-static void sys_init(sys *s, int reference, int ratio)
+/* CPU at clock_ratio `ratio` (1: its cycles are bus cycles), a D1 of geometry `dc` (NULL: the
+ * default 32 KiB 8-way D1 with 64-byte lines), SRAM with 2 wait states, a DMAC with its
+ * interrupt wired to the CPU. */
+static void sys_init_dcache(sys *s, int reference, int ratio, const dmasim_cache_config *dc)
 {
     s->sim = tu_sim(reference);
     s->bus = tu_bus(s->sim);
@@ -31,11 +33,18 @@ static void sys_init(sys *s, int reference, int ratio)
     dmasim_cpu_config cc;
     dmasim_cpu_config_init(&cc);
     cc.clock_ratio = (uint32_t)ratio;
+    if (dc)
+        cc.dcache = *dc;
     ck_assert_int_eq(dmasim_cpu_create(s->bus, &cc, &s->cpu), 0);
     ck_assert_int_eq(dmasim_cpu_set_irq(s->cpu, dmasim_dmac_irq(s->dmac)), 0);
     for (unsigned i = 0; i < LEN; i++)
         s->packet[i] = (uint8_t)(i * 29 + 11);
     ck_assert_int_eq(dmasim_mem_write(s->sim, NICBUF, s->packet, LEN), 0);
+}
+
+static void sys_init(sys *s, int reference, int ratio)
+{
+    sys_init_dcache(s, reference, ratio, NULL);
 }
 
 static const dmasim_cache_coherence_stats *cstats(sys *s)
@@ -209,6 +218,68 @@ START_TEST(test_write_back_over_dma_bytes_is_a_lost_dma_write)
 }
 END_TEST
 
+/* The same with the write-back done by an eviction. The default D1 has 32768 / (8 * 64) = 64
+ * sets, so lines 64 * 64 = 4096 bytes apart share a set: after the store, loads of eight other
+ * lines of RX's set make RX the LRU victim of the eighth (true LRU). */
+START_TEST(test_eviction_of_a_dirty_line_over_dma_bytes_is_a_lost_dma_write)
+{
+    const uint32_t ways = 8, set_stride = 32768 / ways;
+    sys s;
+    sys_init(&s, _i, 4);
+    dmasim_cpu_op ops[3 + 8] = {
+        {.kind = DMASIM_OP_STORE, .a = RX, .b = 8, .c = 0x1111111111111111ull},
+        {.kind = DMASIM_OP_DMA_START, .a = REGS, .b = NICBUF, .c = RX + 32, .d = 4, .item_size = 8, .mode = 0},
+        {.kind = DMASIM_OP_DMA_WAIT, .a = REGS},
+    };
+    for (uint32_t k = 1; k <= ways; k++)
+        ops[2 + k] = (dmasim_cpu_op){.kind = DMASIM_OP_LOAD, .a = RX + k * set_stride, .b = 8};
+    script_run(&s, ops, 3 + ways);
+    ck_assert_uint_eq(cstats(&s)->lost_dma_writes, 1);
+    uint64_t cpu_bytes = 0;
+    uint8_t mem[32];
+    dmasim_mem_read(s.sim, RX, &cpu_bytes, 8);
+    dmasim_mem_read(s.sim, RX + 32, mem, 32);
+    ck_assert_uint_eq(cpu_bytes, 0x1111111111111111ull); /* the eviction wrote the line back */
+    for (unsigned i = 0; i < 32; i++) /* ... with its old (zero) bytes over the packet */
+        ck_assert_uint_eq(mem[i], 0);
+    const dmasim_stale_report *r = dmasim_cache_stale_report_at(dmasim_cpu_dcache(s.cpu), 0);
+    ck_assert_int_eq(r->kind, DMASIM_LOST_DMA_WRITE);
+    ck_assert_uint_eq(r->addr, RX);
+    ck_assert_uint_eq(r->cpu_op, 2 + ways); /* the eighth load */
+    dmasim_sim_destroy(s.sim);
+}
+END_TEST
+
+/* Stale reads are judged per chunk of a line: a byte for lines up to 64 bytes, line / 64 bytes
+ * above (docs/coherence.md). After the CPU caches the line, a DMA writes exactly one chunk; loads
+ * of the chunks just before and just after it are not stale, a load of the chunk itself is. */
+START_TEST(test_stale_reads_are_judged_per_chunk_of_the_line)
+{
+    const uint32_t line = LINE << _i, chunk = line <= 64 ? 1 : line / 64, at = 4 * chunk;
+    dmasim_cache_config dc;
+    dmasim_cache_config_init(&dc);
+    dc.line = line;
+    sys s;
+    sys_init_dcache(&s, 0, 4, &dc);
+    const dmasim_cpu_op ops[] = {
+        {.kind = DMASIM_OP_LOAD, .a = RX, .b = 8},
+        {.kind = DMASIM_OP_DMA_START, .a = REGS, .b = NICBUF, .c = RX + at, .d = 1, .item_size = chunk, .mode = 0},
+        {.kind = DMASIM_OP_DMA_WAIT, .a = REGS},
+        {.kind = DMASIM_OP_LOAD, .a = RX + at - chunk, .b = chunk},
+        {.kind = DMASIM_OP_LOAD, .a = RX + at + chunk, .b = chunk},
+        {.kind = DMASIM_OP_LOAD, .a = RX + at, .b = chunk},
+    };
+    script_run(&s, ops, 6);
+    ck_assert_uint_eq(cstats(&s)->stale_reads, 1);
+    const dmasim_stale_report *r = dmasim_cache_stale_report_at(dmasim_cpu_dcache(s.cpu), 0);
+    ck_assert_int_eq(r->kind, DMASIM_STALE_READ);
+    ck_assert_uint_eq(r->addr, RX + at);
+    ck_assert_uint_eq(r->cpu_op, 5);
+    ck_assert_uint_eq(dmasim_cpu_last_load(s.cpu), 0); /* the cached (old) bytes, not the packet's */
+    dmasim_sim_destroy(s.sim);
+}
+END_TEST
+
 /* The CPU writes a buffer (dirty in the D1) and DMAs it out: without maintenance the device
  * reads memory's old bytes (a stale device read); with dma_map(TO_DEVICE) (a clean) or a
  * snooping DMA it reads the CPU's bytes. */
@@ -260,25 +331,55 @@ START_TEST(test_snooping_dma_read_gets_the_cpu_dirty_bytes)
 }
 END_TEST
 
-/* A coherent write into part of a dirty line invalidates it, and the CPU's other dirty bytes
- * reach memory: memory ends with both the CPU's and the device's bytes. */
+/* Only a dirty line supplies its bytes to a snooping read. The CPU caches RX clean; a
+ * non-coherent DMA then writes a packet into RX behind the D1's back; a snooping DMA copying RX
+ * must read memory (the packet), not the D1's stale clean copy (zeros). */
+START_TEST(test_snooping_read_of_a_clean_line_reads_memory)
+{
+    sys s;
+    sys_init(&s, _i, 4);
+    const dmasim_cpu_op ops[] = {
+        {.kind = DMASIM_OP_LOAD, .a = RX, .b = 8},
+        {.kind = DMASIM_OP_DMA_START, .a = REGS, .b = NICBUF, .c = RX, .d = 1, .item_size = 8, .mode = 0},
+        {.kind = DMASIM_OP_DMA_WAIT, .a = REGS},
+        {.kind = DMASIM_OP_DMA_START, .a = REGS, .b = RX, .c = NICBUF + LEN, .d = 1, .item_size = 8, .mode = 0,
+         .coherence = DMASIM_COHERENCE_SNOOP},
+        {.kind = DMASIM_OP_DMA_WAIT, .a = REGS},
+    };
+    script_run(&s, ops, 5);
+    uint64_t got = 0, want;
+    memcpy(&want, s.packet, 8);
+    dmasim_mem_read(s.sim, NICBUF + LEN, &got, 8);
+    ck_assert_uint_eq(got, want);
+    ck_assert_uint_eq(cstats(&s)->snoop_hits, 1);
+    ck_assert_uint_eq(cstats(&s)->snoop_dirty_supplies, 0);
+    dmasim_sim_destroy(s.sim);
+}
+END_TEST
+
+/* A coherent write into part of a dirty line invalidates it, and the CPU's other dirty bytes,
+ * below and above the written ones, reach memory: memory ends with both the CPU's and the
+ * device's bytes. */
 START_TEST(test_snoop_invalidate_merges_the_cpu_dirty_bytes)
 {
     sys s;
     sys_init(&s, _i, 4);
     const dmasim_cpu_op ops[] = {
         {.kind = DMASIM_OP_STORE, .a = RX, .b = 8, .c = 0x1111111111111111ull},
+        {.kind = DMASIM_OP_STORE, .a = RX + 56, .b = 8, .c = 0x6666666666666666ull},
         {.kind = DMASIM_OP_DMA_START, .a = REGS, .b = NICBUF, .c = RX + 32, .d = 1, .item_size = 8, .mode = 0,
          .coherence = DMASIM_COHERENCE_SNOOP},
         {.kind = DMASIM_OP_DMA_WAIT, .a = REGS},
         {.kind = DMASIM_OP_LOAD, .a = RX + 32, .b = 8},
     };
-    script_run(&s, ops, 4);
-    uint64_t cpu_bytes = 0, dev_bytes = 0, want = 0;
+    script_run(&s, ops, 5);
+    uint64_t cpu_bytes = 0, cpu_bytes_above = 0, dev_bytes = 0, want = 0;
     dmasim_mem_read(s.sim, RX, &cpu_bytes, 8);
+    dmasim_mem_read(s.sim, RX + 56, &cpu_bytes_above, 8);
     dmasim_mem_read(s.sim, RX + 32, &dev_bytes, 8);
     memcpy(&want, s.packet, 8);
     ck_assert_uint_eq(cpu_bytes, 0x1111111111111111ull);
+    ck_assert_uint_eq(cpu_bytes_above, 0x6666666666666666ull);
     ck_assert_uint_eq(dev_bytes, want);
     ck_assert_uint_eq(dmasim_cpu_last_load(s.cpu), want); /* the reload misses and sees the device */
     ck_assert_uint_eq(cstats(&s)->snoop_invalidations, 1);
@@ -330,6 +431,61 @@ START_TEST(test_clean_costs_cycles_per_line_and_a_write_back_per_dirty_line)
         dmasim_sim_destroy(s.sim);
     }
     ck_assert_uint_eq(cycles[1] - cycles[0], 4 * 2 + 2 * 26);
+}
+END_TEST
+
+/* What each maintenance and streaming DMA API operation does to a dirty line (the tables of
+ * docs/coherence.md): a clean writes it back and keeps it, an invalidate drops it with its store,
+ * a flush does both, "nothing" leaves it dirty in the D1. The CPU stores to RX, runs the
+ * operation over RX's line, then loads RX again. */
+enum line_op { L_NOTHING, L_CLEAN, L_INVALIDATE, L_FLUSH };
+
+static const struct maintenance_case {
+    dmasim_cpu_op_kind kind;
+    dmasim_dma_dir dir;
+    enum line_op does;
+} maintenance_cases[] = {
+    {DMASIM_OP_CACHE_CLEAN, 0, L_CLEAN},
+    {DMASIM_OP_CACHE_INVALIDATE, 0, L_INVALIDATE},
+    {DMASIM_OP_CACHE_FLUSH, 0, L_FLUSH},
+    {DMASIM_OP_DMA_MAP, DMASIM_DMA_TO_DEVICE, L_CLEAN},
+    {DMASIM_OP_DMA_MAP, DMASIM_DMA_FROM_DEVICE, L_INVALIDATE},
+    {DMASIM_OP_DMA_MAP, DMASIM_DMA_BIDIRECTIONAL, L_CLEAN},
+    {DMASIM_OP_DMA_SYNC_FOR_DEVICE, DMASIM_DMA_TO_DEVICE, L_CLEAN},
+    {DMASIM_OP_DMA_SYNC_FOR_DEVICE, DMASIM_DMA_FROM_DEVICE, L_INVALIDATE},
+    {DMASIM_OP_DMA_SYNC_FOR_DEVICE, DMASIM_DMA_BIDIRECTIONAL, L_CLEAN},
+    {DMASIM_OP_DMA_UNMAP, DMASIM_DMA_TO_DEVICE, L_NOTHING},
+    {DMASIM_OP_DMA_UNMAP, DMASIM_DMA_FROM_DEVICE, L_INVALIDATE},
+    {DMASIM_OP_DMA_UNMAP, DMASIM_DMA_BIDIRECTIONAL, L_INVALIDATE},
+    {DMASIM_OP_DMA_SYNC_FOR_CPU, DMASIM_DMA_TO_DEVICE, L_NOTHING},
+    {DMASIM_OP_DMA_SYNC_FOR_CPU, DMASIM_DMA_FROM_DEVICE, L_INVALIDATE},
+    {DMASIM_OP_DMA_SYNC_FOR_CPU, DMASIM_DMA_BIDIRECTIONAL, L_INVALIDATE},
+};
+
+START_TEST(test_each_maintenance_operation_treats_a_dirty_line_as_documented)
+{
+    const struct maintenance_case *mc = &maintenance_cases[_i];
+    const uint64_t value = 0x7777777777777777ull;
+    const int writes_back = mc->does == L_CLEAN || mc->does == L_FLUSH;
+    const int drops = mc->does == L_INVALIDATE || mc->does == L_FLUSH;
+    sys s;
+    sys_init(&s, 0, 4);
+    const dmasim_cpu_op ops[] = {
+        {.kind = DMASIM_OP_STORE, .a = RX, .b = 8, .c = value},
+        {.kind = mc->kind, .a = RX, .b = LINE, .c = mc->dir},
+        {.kind = DMASIM_OP_LOAD, .a = RX, .b = 8},
+    };
+    script_run(&s, ops, 3);
+    uint64_t mem = 0;
+    dmasim_mem_read(s.sim, RX, &mem, 8);
+    ck_assert_uint_eq(mem, writes_back ? value : 0);
+    ck_assert_uint_eq(cstats(&s)->maintenance_writebacks, (uint64_t)writes_back);
+    ck_assert_uint_eq(cstats(&s)->discarded_dirty_lines, (uint64_t)(mc->does == L_INVALIDATE));
+    dmasim_cache_stats st;
+    dmasim_cache_get_stats(dmasim_cpu_dcache(s.cpu), &st);
+    ck_assert_uint_eq(st.read_misses, (uint64_t)drops); /* the reload misses only if the line was dropped */
+    ck_assert_uint_eq(dmasim_cpu_last_load(s.cpu), mc->does == L_INVALIDATE ? 0 : value);
+    dmasim_sim_destroy(s.sim);
 }
 END_TEST
 
@@ -409,14 +565,27 @@ static void start_job(dmasim_sim *sim, dmasim_event *ev, void *ctx)
     (void)sim;
     (void)ev;
     sys *s = ctx;
-    dmasim_dma_transfer t;
-    dmasim_dma_transfer_init(&t);
-    t.src = NICBUF;
-    t.dst = RX;
-    t.count = 8;
-    t.item_size = 8;
-    t.mode = DMASIM_DMA_BURST;
-    ck_assert_int_eq(dmasim_dmac_channel_start(s->dmac, 0, &t), 0);
+    ck_assert_int_eq(dmasim_dmac_channel_start(s->dmac, 0, &s->job), 0);
+}
+
+/* A CPU at the bus clock runs its script while a burst of 8 8-byte units from src to dst
+ * (dst_step: its destination addresses; coherence coh) starts at bus cycle 1000. */
+static void script_with_burst(sys *s, int reference, dmasim_addr src, dmasim_addr dst, dmasim_dma_step dst_step,
+                              dmasim_dma_coherence coh, const dmasim_cpu_op *ops, size_t n)
+{
+    sys_init(s, reference, 1);
+    dmasim_dma_transfer_init(&s->job);
+    s->job.src = src;
+    s->job.dst = dst;
+    s->job.count = 8;
+    s->job.item_size = 8;
+    s->job.mode = DMASIM_DMA_BURST;
+    s->job.dst_step = dst_step;
+    s->job.coherence = coh;
+    dmasim_event ev; /* has run when script_run() returns */
+    dmasim_event_init(&ev, start_job, s);
+    ck_assert_int_eq(dmasim_event_schedule(s->sim, &ev, 1000 * 10000, DMASIM_PRIO_DEFAULT), 0);
+    script_run(s, ops, n);
 }
 
 /* A read is stale only for the bytes written at or before it. CPU at the bus clock: its first
@@ -427,20 +596,90 @@ static void start_job(dmasim_sim *sim, dmasim_event *ev, void *ctx)
 START_TEST(test_a_read_is_stale_only_for_bytes_written_before_it)
 {
     sys s;
-    sys_init(&s, _i, 1);
-    dmasim_event ev;
-    dmasim_event_init(&ev, start_job, &s);
-    ck_assert_int_eq(dmasim_event_schedule(s.sim, &ev, 1000 * 10000, DMASIM_PRIO_DEFAULT), 0);
     const dmasim_cpu_op ops[] = {
         {.kind = DMASIM_OP_READ_BUFFER, .a = RX, .b = LINE},
         {.kind = DMASIM_OP_COMPUTE, .a = 999},
         {.kind = DMASIM_OP_READ_BUFFER, .a = RX, .b = LINE},
     };
-    script_run(&s, ops, 3);
+    script_with_burst(&s, _i, NICBUF, RX, DMASIM_DMA_INCREMENT, DMASIM_COHERENCE_NONE, ops, 3);
     ck_assert_uint_eq(cstats(&s)->stale_reads, 3);
     const dmasim_stale_report *r = dmasim_cache_stale_report_at(dmasim_cpu_dcache(s.cpu), 2);
     ck_assert_uint_eq(r->addr, RX + 16);
     ck_assert_uint_eq(r->time, 1025 * 10000);
+    dmasim_sim_destroy(s.sim);
+}
+END_TEST
+
+/* Each chunk keeps the time of its *first* foreign write since the fill, and a read at that very
+ * time is stale. The burst above with a fixed destination writes RX's first 8 bytes eight times,
+ * at 1009, 1017, ..., 1065. The CPU loads them at 26 + 983 = 1009, then computes past the burst
+ * and misses on another line (its reads are judged when that access completes, when all eight
+ * writes are known): the load is stale. */
+START_TEST(test_a_chunk_written_again_stays_stale_from_its_first_write)
+{
+    sys s;
+    const dmasim_cpu_op ops[] = {
+        {.kind = DMASIM_OP_READ_BUFFER, .a = RX, .b = LINE},
+        {.kind = DMASIM_OP_COMPUTE, .a = 983},
+        {.kind = DMASIM_OP_LOAD, .a = RX, .b = 8},
+        {.kind = DMASIM_OP_COMPUTE, .a = 100},
+        {.kind = DMASIM_OP_LOAD, .a = RX + 0x1000, .b = 8},
+    };
+    script_with_burst(&s, _i, NICBUF, RX, DMASIM_DMA_FIXED, DMASIM_COHERENCE_NONE, ops, 5);
+    ck_assert_uint_eq(cstats(&s)->stale_reads, 1);
+    const dmasim_stale_report *r = dmasim_cache_stale_report_at(dmasim_cpu_dcache(s.cpu), 0);
+    ck_assert_uint_eq(r->addr, RX);
+    ck_assert_uint_eq(r->time, 1009 * 10000);
+    ck_assert_uint_eq(r->cpu_op, 2);
+    dmasim_sim_destroy(s.sim);
+}
+END_TEST
+
+/* A non-coherent read of a dirty line is a stale device read if the line's first store is at or
+ * before the read's time. The CPU fills RX's line by cycle 26, computes 979 cycles and stores to
+ * the line's last 8 bytes at cycle 1005 (a hit). A burst from RX starting at cycle 1000 reads
+ * unit k from 1001 + 8k to 1005 + 8k (arbitration 1, address 1, one beat of 1 + 2 wait states):
+ * its first read ends at the store's very time. All 8 reads of the line are stale device reads
+ * (dirtiness is per line), the first at cycle 1005. */
+START_TEST(test_a_device_read_at_the_time_of_the_first_store_is_a_stale_device_read)
+{
+    sys s;
+    const dmasim_cpu_op ops[] = {
+        {.kind = DMASIM_OP_READ_BUFFER, .a = RX, .b = LINE},
+        {.kind = DMASIM_OP_COMPUTE, .a = 979},
+        {.kind = DMASIM_OP_STORE, .a = RX + LINE - 8, .b = 8, .c = 0x4444444444444444ull},
+    };
+    script_with_burst(&s, _i, RX, NICBUF, DMASIM_DMA_INCREMENT, DMASIM_COHERENCE_NONE, ops, 3);
+    ck_assert_uint_eq(cstats(&s)->stale_device_reads, LINE / 8);
+    const dmasim_stale_report *r = dmasim_cache_stale_report_at(dmasim_cpu_dcache(s.cpu), 0);
+    ck_assert_int_eq(r->kind, DMASIM_STALE_DEVICE_READ);
+    ck_assert_uint_eq(r->addr, RX);
+    ck_assert_uint_eq(r->time, 1005 * 10000);
+    dmasim_sim_destroy(s.sim);
+}
+END_TEST
+
+/* A snooping write that drops a line whose fill is still waiting for the bus does not leave it
+ * invalid: the fill reads memory after the write, so the line is valid with the device's bytes.
+ * The CPU misses on RX at cycle 1002, during a snooping burst to RX that started at 1000 (its
+ * writes at 1009, 1017, ..., 1065 hold the bus); its fill follows the burst, and its next load of
+ * RX hits. */
+START_TEST(test_a_line_dropped_while_its_fill_waits_is_valid_after_the_fill)
+{
+    sys s;
+    const dmasim_cpu_op ops[] = {
+        {.kind = DMASIM_OP_COMPUTE, .a = 1002},
+        {.kind = DMASIM_OP_LOAD, .a = RX, .b = 8},
+        {.kind = DMASIM_OP_LOAD, .a = RX, .b = 8},
+    };
+    script_with_burst(&s, _i, NICBUF, RX, DMASIM_DMA_INCREMENT, DMASIM_COHERENCE_SNOOP, ops, 3);
+    dmasim_cache_stats st;
+    dmasim_cache_get_stats(dmasim_cpu_dcache(s.cpu), &st);
+    ck_assert_uint_ge(cstats(&s)->snoop_invalidations, 1); /* the burst did drop the line */
+    ck_assert_uint_eq(st.read_misses, 1);
+    uint64_t want;
+    memcpy(&want, s.packet, 8);
+    ck_assert_uint_eq(dmasim_cpu_last_load(s.cpu), want);
     dmasim_sim_destroy(s.sim);
 }
 END_TEST
@@ -454,6 +693,79 @@ START_TEST(test_zero_max_reports_keeps_none_but_counts)
     nic_receive(&s, V_NONE);
     ck_assert_uint_eq(cstats(&s)->stale_reads, LEN / 8);
     ck_assert_uint_eq(dmasim_cache_stale_report_count(dmasim_cpu_dcache(s.cpu)), 0);
+    dmasim_sim_destroy(s.sim);
+}
+END_TEST
+
+/* The number of kept reports follows the last dmasim_cache_set_max_reports: raised before the
+ * run, every one of the 1536 / 8 stale reads is kept; lowered afterwards, the first n stay. */
+START_TEST(test_max_reports_raised_keeps_all_and_lowered_keeps_the_first)
+{
+    sys s;
+    sys_init(&s, 0, 4);
+    dmasim_cache *c = dmasim_cpu_dcache(s.cpu);
+    ck_assert_int_eq(dmasim_cache_set_max_reports(c, 1000), 0);
+    nic_receive(&s, V_NONE);
+    ck_assert_uint_eq(dmasim_cache_stale_report_count(c), LEN / 8);
+    ck_assert_uint_eq(dmasim_cache_stale_report_at(c, LEN / 8 - 1)->addr, RX + LEN - 8);
+    ck_assert_int_eq(dmasim_cache_set_max_reports(c, 4), 0);
+    ck_assert_uint_eq(dmasim_cache_stale_report_count(c), 4);
+    ck_assert_ptr_null(dmasim_cache_stale_report_at(c, 4));
+    for (unsigned i = 0; i < 4; i++)
+        ck_assert_uint_eq(dmasim_cache_stale_report_at(c, i)->addr, RX + 8 * i);
+    ck_assert_uint_eq(cstats(&s)->stale_reads, LEN / 8);
+    dmasim_sim_destroy(s.sim);
+}
+END_TEST
+
+/* The snoop filter forgets a line found absent once the D1 installs a line: a DMA writes 16
+ * bytes to RX while the D1 does not hold it, the CPU then caches RX, and a second DMA copies
+ * RX + 8 over RX (both non-coherent). The second DMA's write makes the CPU's next load of RX stale:
+ * it returns the first packet bytes (its fill), memory holds the next ones. */
+START_TEST(test_a_line_cached_after_the_dma_found_it_absent_is_tracked_again)
+{
+    sys s;
+    sys_init(&s, _i, 4);
+    const dmasim_cpu_op ops[] = {
+        {.kind = DMASIM_OP_DMA_START, .a = REGS, .b = NICBUF, .c = RX, .d = 2, .item_size = 8, .mode = 0},
+        {.kind = DMASIM_OP_DMA_WAIT, .a = REGS},
+        {.kind = DMASIM_OP_LOAD, .a = RX, .b = 8},
+        {.kind = DMASIM_OP_DMA_START, .a = REGS, .b = RX + 8, .c = RX, .d = 1, .item_size = 8, .mode = 0},
+        {.kind = DMASIM_OP_DMA_WAIT, .a = REGS},
+        {.kind = DMASIM_OP_LOAD, .a = RX, .b = 8},
+    };
+    script_run(&s, ops, 6);
+    uint64_t first, next, mem = 0;
+    memcpy(&first, s.packet, 8);
+    memcpy(&next, s.packet + 8, 8);
+    dmasim_mem_read(s.sim, RX, &mem, 8);
+    ck_assert_uint_eq(mem, next);
+    ck_assert_uint_eq(dmasim_cpu_last_load(s.cpu), first);
+    ck_assert_uint_eq(cstats(&s)->stale_reads, 1);
+    dmasim_sim_destroy(s.sim);
+}
+END_TEST
+
+/* The coherent view overlays only dirty lines: under a clean line that a non-coherent DMA wrote
+ * behind the D1's back, it shows memory (the device's bytes), not the D1's stale copy. A range
+ * over the clean line's last 8 bytes and the dirty next line's first 8 shows both. */
+START_TEST(test_coherent_view_shows_memory_under_clean_lines)
+{
+    sys s;
+    sys_init(&s, 0, 4);
+    const dmasim_cpu_op ops[] = {
+        {.kind = DMASIM_OP_READ_BUFFER, .a = RX, .b = LINE},
+        {.kind = DMASIM_OP_STORE, .a = RX + LINE, .b = 8, .c = 0x5555555555555555ull},
+        {.kind = DMASIM_OP_DMA_START, .a = REGS, .b = NICBUF, .c = RX, .d = LINE / 8, .item_size = 8, .mode = 0},
+        {.kind = DMASIM_OP_DMA_WAIT, .a = REGS},
+    };
+    script_run(&s, ops, 4);
+    uint8_t view[16];
+    dmasim_cache_read_coherent(dmasim_cpu_dcache(s.cpu), RX + LINE - 8, view, sizeof view);
+    ck_assert_mem_eq(view, s.packet + LINE - 8, 8);
+    uint64_t dirty;
+    memcpy(&dirty, view + 8, 8);
+    ck_assert_uint_eq(dirty, 0x5555555555555555ull);
     dmasim_sim_destroy(s.sim);
 }
 END_TEST
@@ -486,16 +798,27 @@ static Suite *coherence_suite(void)
     tcase_add_loop_test(t, test_uncached_buffer_makes_the_cpu_see_the_device_bytes, 0, 2);
     tcase_add_loop_test(t, test_snoop_cycles_lengthen_every_coherent_transaction, 0, 2);
     tcase_add_loop_test(t, test_write_back_over_dma_bytes_is_a_lost_dma_write, 0, 2);
+    tcase_add_loop_test(t, test_eviction_of_a_dirty_line_over_dma_bytes_is_a_lost_dma_write, 0, 2);
+    tcase_add_loop_test(t, test_stale_reads_are_judged_per_chunk_of_the_line, 0, 3);
     tcase_add_loop_test(t, test_dma_read_of_a_dirty_line_is_a_stale_device_read, 0, 2);
     tcase_add_loop_test(t, test_dma_map_to_device_cleans_so_the_device_reads_cpu_bytes, 0, 2);
     tcase_add_loop_test(t, test_snooping_dma_read_gets_the_cpu_dirty_bytes, 0, 2);
+    tcase_add_loop_test(t, test_snooping_read_of_a_clean_line_reads_memory, 0, 2);
     tcase_add_loop_test(t, test_snoop_invalidate_merges_the_cpu_dirty_bytes, 0, 2);
     tcase_add_loop_test(t, test_invalidate_discards_dirty_data, 0, 2);
     tcase_add_loop_test(t, test_clean_costs_cycles_per_line_and_a_write_back_per_dirty_line, 0, 2);
+    tcase_add_loop_test(t, test_each_maintenance_operation_treats_a_dirty_line_as_documented, 0,
+                        (int)(sizeof maintenance_cases / sizeof maintenance_cases[0]));
     tcase_add_test(t, test_unaligned_or_empty_maintenance_range_is_rejected);
     tcase_add_loop_test(t, test_a_read_is_stale_only_for_bytes_written_before_it, 0, 2);
+    tcase_add_loop_test(t, test_a_chunk_written_again_stays_stale_from_its_first_write, 0, 2);
+    tcase_add_loop_test(t, test_a_device_read_at_the_time_of_the_first_store_is_a_stale_device_read, 0, 2);
+    tcase_add_loop_test(t, test_a_line_dropped_while_its_fill_waits_is_valid_after_the_fill, 0, 2);
     tcase_add_test(t, test_zero_max_reports_keeps_none_but_counts);
     tcase_add_test(t, test_coherent_view_overlays_dirty_lines);
+    tcase_add_test(t, test_max_reports_raised_keeps_all_and_lowered_keeps_the_first);
+    tcase_add_loop_test(t, test_a_line_cached_after_the_dma_found_it_absent_is_tracked_again, 0, 2);
+    tcase_add_test(t, test_coherent_view_shows_memory_under_clean_lines);
     tcase_add_loop_test(t, test_stale_detection_with_a_running_trace_is_the_same_on_both_paths, 0, 3);
     suite_add_tcase(s, t);
     return s;

@@ -177,6 +177,11 @@ START_TEST(test_three_level_tables_cover_39_bits)
     ck_assert_int_eq(drive(sim, m, 1, 1ull << 39, 0, &r), DMASIM_EFAULT);
     ck_assert_int_eq(r.w.fault.kind, DMASIM_IOMMU_FAULT_ADDRESS_SIZE);
     ck_assert_int_eq(dmasim_iommu_map(m, 1, 1ull << 39, 0, KB4, RW, KB4), DMASIM_ERANGE);
+    /* so is it for the functional walk, although its low 39 bits (IOVA 0) are mapped */
+    map_ok(sim, m, 1, 0x0, 0x9000, KB4, RW, KB4);
+    dmasim_iommu_fault_kind kind = DMASIM_IOMMU_FAULT_NONE;
+    ck_assert_int_eq(dmasim_iommu_lookup(m, 1, 1ull << 39, NULL, NULL, NULL, &kind), DMASIM_ENOENT);
+    ck_assert_int_eq(kind, DMASIM_IOMMU_FAULT_ADDRESS_SIZE);
     dmasim_sim_destroy(sim);
 }
 END_TEST
@@ -415,6 +420,17 @@ START_TEST(test_pte_outside_memory_is_a_walk_error_without_reading_it)
     ck_assert_int_eq(r.w.fault.kind, DMASIM_IOMMU_FAULT_WALK_ERROR);
     ck_assert_uint_eq(r.w.fault.level, 4);
     ck_assert_uint_eq(stats(m).walk_reads, 1);
+    /* the last 8 bytes of memory are inside: a root table in memory's last page, read at entry
+     * 511 (IOVA bits 47:39 all ones), is read (its PTE is empty: not present) */
+    const dmasim_addr top = (1ull << 30) - KB4;
+    ck_assert_int_eq(dmasim_iommu_domain_set_root(m, 1, top), 0);
+    const dmasim_addr iova = 511ull << 39;
+    ck_assert_int_eq(drive(sim, m, 1, iova, 0, &r), DMASIM_EFAULT);
+    ck_assert_uint_eq(r.n, 1);
+    ck_assert_uint_eq(r.pte[0], idx_addr(top, 4, iova));
+    ck_assert_uint_eq(r.pte[0], (1ull << 30) - 8);
+    ck_assert_int_eq(r.w.fault.kind, DMASIM_IOMMU_FAULT_NOT_PRESENT);
+    ck_assert_uint_eq(r.w.fault.level, 4);
     dmasim_sim_destroy(sim);
 }
 END_TEST
@@ -478,6 +494,13 @@ START_TEST(test_leaf_bit_above_level_2_is_a_bad_pte_fault)
     ck_assert_int_eq(drive(sim, m, 1, 0x0, 0, &r), DMASIM_EFAULT);
     ck_assert_int_eq(r.w.fault.kind, DMASIM_IOMMU_FAULT_BAD_PTE);
     ck_assert_uint_eq(r.w.fault.level, 4);
+    /* LEAF at level 3, with an address that would be aligned for any page size */
+    write_pte(sim, 0x100000, 0x101000ull | 7);
+    write_pte(sim, 0x101000, 0x40000000ull | 0x87);
+    ck_assert_int_eq(drive(sim, m, 1, 0x0, 0, &r), DMASIM_EFAULT);
+    ck_assert_int_eq(r.w.fault.kind, DMASIM_IOMMU_FAULT_BAD_PTE);
+    ck_assert_uint_eq(r.w.fault.level, 3);
+    ck_assert_uint_eq(r.w.fault.pte_addr, 0x101000);
     /* a 2 MiB leaf whose address is not 2 MiB aligned */
     write_pte(sim, 0x100000, 0x101000ull | 7);
     write_pte(sim, 0x101000, 0x102000ull | 7);
@@ -586,6 +609,25 @@ START_TEST(test_fault_at_a_later_time_raises_the_irq_at_that_time)
     /* a time in the past is taken as now */
     ck_assert_int_eq(dmasim_iommu_translate_at(m, 1, 0x0, 0, 10, &w), DMASIM_EFAULT);
     ck_assert_uint_eq(w.fault.time, 30000);
+    /* two faults ahead of now: each raises the line at its own time, also after a clear between */
+    dmasim_iommu_fault_clear(m);
+    ck_assert_int_eq(dmasim_iommu_translate_at(m, 1, 0x0, 0, 40000, &w), DMASIM_EFAULT);
+    ck_assert_int_eq(dmasim_iommu_translate_at(m, 1, 0x0, 0, 50000, &w), DMASIM_EFAULT);
+    ck_assert_int_eq(dmasim_sim_run_until(sim, 40000), 0);
+    ck_assert_uint_eq(dmasim_signal_value(dmasim_iommu_irq(m)), 1);
+    dmasim_iommu_fault_clear(m);
+    ck_assert_int_eq(dmasim_sim_run_until(sim, 49999), 0);
+    ck_assert_uint_eq(dmasim_signal_value(dmasim_iommu_irq(m)), 0);
+    ck_assert_int_eq(dmasim_sim_run_until(sim, 50000), 0);
+    ck_assert_uint_eq(dmasim_signal_value(dmasim_iommu_irq(m)), 1);
+    /* faults recorded out of time order (two masters ahead of now): the earlier one raises it */
+    dmasim_iommu_fault_clear(m);
+    ck_assert_int_eq(dmasim_iommu_translate_at(m, 1, 0x0, 0, 70000, &w), DMASIM_EFAULT);
+    ck_assert_int_eq(dmasim_iommu_translate_at(m, 1, 0x0, 0, 60000, &w), DMASIM_EFAULT);
+    ck_assert_int_eq(dmasim_sim_run_until(sim, 59999), 0);
+    ck_assert_uint_eq(dmasim_signal_value(dmasim_iommu_irq(m)), 0);
+    ck_assert_int_eq(dmasim_sim_run_until(sim, 60000), 0);
+    ck_assert_uint_eq(dmasim_signal_value(dmasim_iommu_irq(m)), 1);
     dmasim_sim_destroy(sim);
 }
 END_TEST
@@ -716,6 +758,8 @@ START_TEST(test_remap_without_invalidate_uses_the_old_page)
     run r;
     drive(sim, m, 2, 0x400000, 0, &r);
     ck_assert_int_eq(dmasim_iommu_unmap(m, 1, 0x400000, 0x1000), DMASIM_EINVAL); /* part of a 2 MiB page */
+    ck_assert_int_eq(dmasim_iommu_unmap(m, 1, 0x400000, MB2 - KB4), DMASIM_EINVAL); /* all but its last 4 KiB */
+    ck_assert_int_eq(dmasim_iommu_unmap(m, 1, 0x401000, MB2 - KB4), DMASIM_EINVAL); /* all but its first 4 KiB */
     ck_assert_int_eq(dmasim_iommu_unmap(m, 1, 0x400000, MB2), 0);
     map_ok(sim, m, 1, 0x400000, 0xA00000, MB2, RW, MB2);
     ck_assert_int_eq(drive(sim, m, 2, 0x400040, 0, &r), DMASIM_IOMMU_HIT);
@@ -727,6 +771,37 @@ START_TEST(test_remap_without_invalidate_uses_the_old_page)
     ck_assert_uint_eq(r.n, 3);
     ck_assert_uint_eq(r.w.phys, 0xA00040);
     ck_assert_uint_eq(dmasim_iommu_stale_count(m), 1);
+    dmasim_sim_destroy(sim);
+}
+END_TEST
+
+/* A hit is a stale use whenever the entry differs from the tables: also when only the
+ * permissions or only the page size changed (docs/iommu.md), the physical address staying the
+ * same. */
+START_TEST(test_remap_with_other_permissions_or_page_size_is_a_stale_use)
+{
+    dmasim_sim *sim = tu_sim(0);
+    dmasim_iommu *m = mk_iommu(sim, 4, 64, 4);
+    ck_assert_int_eq(dmasim_iommu_attach(m, 2, 1), 0);
+    map_ok(sim, m, 1, 0x5000, 0x70000, KB4, RW, KB4);
+    run r;
+    drive(sim, m, 2, 0x5000, 0, &r);
+    ck_assert_int_eq(dmasim_iommu_unmap(m, 1, 0x5000, KB4), 0);
+    map_ok(sim, m, 1, 0x5000, 0x70000, KB4, DMASIM_IOMMU_READ, KB4);
+    ck_assert_int_eq(drive(sim, m, 2, 0x5008, 0, &r), DMASIM_IOMMU_HIT);
+    ck_assert_uint_eq(r.n, 0);
+    ck_assert_uint_eq(r.w.phys, 0x70008);
+    ck_assert_uint_eq(dmasim_iommu_stale_count(m), 1);
+    /* a 2 MiB page replaced by 4 KiB pages onto the same physical bytes */
+    map_ok(sim, m, 1, 0x400000, 0x600000, MB2, RW, MB2);
+    drive(sim, m, 2, 0x401000, 0, &r);
+    ck_assert_int_eq(dmasim_iommu_unmap(m, 1, 0x400000, MB2), 0);
+    map_ok(sim, m, 1, 0x400000, 0x600000, 2 * KB4, RW, KB4);
+    ck_assert_int_eq(drive(sim, m, 2, 0x400010, 0, &r), DMASIM_IOMMU_HIT); /* the first 4 KiB: same page address */
+    ck_assert_uint_eq(r.n, 0);
+    ck_assert_uint_eq(r.w.phys, 0x600010);
+    ck_assert_uint_eq(dmasim_iommu_stale_count(m), 2);
+    ck_assert_uint_eq(dmasim_iommu_stale_at(m, 1)->iova, 0x400010);
     dmasim_sim_destroy(sim);
 }
 END_TEST
@@ -751,6 +826,13 @@ START_TEST(test_invalidate_drops_only_its_domain_and_range)
         ck_assert_uint_eq(r.n, expect_walk[i] ? 4 : 0);
         drive(sim, m, 2, i * KB4, 0, &r);
         ck_assert_uint_eq(r.n, 0);
+    }
+    /* a page-aligned range [0x1000, 0x2000) drops page 0x1000 only: page 0x0 ends where it
+     * starts, page 0x2000 starts where it ends */
+    ck_assert_int_eq(dmasim_iommu_invalidate(m, 1, KB4, KB4), 0);
+    for (unsigned i = 0; i < 4; i++) {
+        drive(sim, m, 1, i * KB4, 0, &r);
+        ck_assert_uint_eq(r.n, i == 1 ? 4 : 0);
     }
     ck_assert_int_eq(dmasim_iommu_invalidate(m, 2, 0, 0), 0);
     drive(sim, m, 1, 0, 0, &r);
@@ -1078,6 +1160,7 @@ static Suite *iommu_suite(void)
     tcase_add_test(tc, test_map_fails_cleanly_when_the_table_region_is_exhausted);
     tcase_add_test(tc, test_unmap_without_invalidate_leaves_a_stale_iotlb_entry_in_use);
     tcase_add_test(tc, test_remap_without_invalidate_uses_the_old_page);
+    tcase_add_test(tc, test_remap_with_other_permissions_or_page_size_is_a_stale_use);
     tcase_add_test(tc, test_invalidate_drops_only_its_domain_and_range);
     tcase_add_test(tc, test_domains_isolate_devices_using_the_same_iova);
     suite_add_tcase(s, tc);

@@ -206,6 +206,74 @@ START_TEST(test_cancel_and_reschedule)
 }
 END_TEST
 
+/* Cancelling an event leaves the others in time order whatever its place in the queue. Seven
+ * events at 1, 14, 27, 18, 21, 4, 6 ns (in this scheduling order), then the one at 18 is
+ * cancelled: the rest run at 1, 4, 6, 14, 21, 27 ns. (In a binary heap, the event moved into the
+ * cancelled one's place can be earlier than that place's parent and must move up.) */
+START_TEST(test_cancel_keeps_the_remaining_events_in_time_order)
+{
+    static rec log;
+    memset(&log, 0, sizeof log);
+    const dmasim_time at[] = {1, 14, 27, 18, 21, 4, 6};
+    const size_t n = sizeof at / sizeof at[0];
+    tev e[sizeof at / sizeof at[0]];
+    dmasim_sim *sim = tu_sim(0);
+    for (size_t i = 0; i < n; i++) {
+        tev_init(&e[i], (int)i, &log);
+        ck_assert_int_eq(dmasim_event_schedule(sim, &e[i].ev, at[i] * 1000, 0), 0);
+    }
+    dmasim_event_cancel(sim, &e[3].ev);
+    ck_assert_int_eq(dmasim_sim_run(sim), 0);
+    ck_assert_uint_eq(log.n, n - 1);
+    for (size_t i = 0; i < log.n; i++) {
+        ck_assert_int_ne(log.id[i], 3);
+        ck_assert_uint_eq(log.at[i], at[log.id[i]] * 1000);
+        if (i)
+            ck_assert_uint_le(log.at[i - 1], log.at[i]);
+    }
+    dmasim_sim_destroy(sim);
+}
+END_TEST
+
+/* A fatal error stops the simulation for good (no event runs after it), and the first one is
+ * the one reported: a second fatal error changes neither the code nor the message. */
+START_TEST(test_the_first_fatal_error_is_kept)
+{
+    dmasim_sim *sim = tu_sim(0);
+    static rec log;
+    memset(&log, 0, sizeof log);
+    tev e;
+    tev_init(&e, 1, &log);
+    ck_assert_int_eq(dmasim_event_schedule(sim, &e.ev, 500, 0), 0);
+    dmasim__fatal(sim, DMASIM_ENOMEM, "first failure at %d", 1);
+    dmasim__fatal(sim, DMASIM_EIO, "second failure at %d", 2);
+    ck_assert_int_eq(dmasim_sim_run(sim), DMASIM_ENOMEM);
+    ck_assert_str_eq(dmasim_sim_errmsg(sim), "first failure at 1");
+    ck_assert_int_eq(dmasim_sim_run_until(sim, 1000), DMASIM_ENOMEM);
+    ck_assert_uint_eq(log.n, 0); /* nothing runs after a fatal error */
+    ck_assert(dmasim_event_pending(&e.ev));
+    dmasim_sim_destroy(sim);
+}
+END_TEST
+
+/* A signal of width w holds w bits: its initial value and every value set are taken modulo
+ * 2^w, and setting a value equal to the current one modulo 2^w is no change (no toggle). */
+START_TEST(test_signal_values_are_truncated_to_the_width)
+{
+    dmasim_sim *sim = tu_sim(0);
+    dmasim_signal *sig;
+    ck_assert_int_eq(dmasim_signal_create(sim, "four_bits", 4, 0x1F, &sig), 0);
+    ck_assert_uint_eq(dmasim_signal_value(sig), 0x1F % 16);
+    dmasim_signal_set(sig, 0x35);
+    ck_assert_uint_eq(dmasim_signal_value(sig), 0x35 % 16);
+    ck_assert_uint_eq(dmasim_signal_toggles(sig), 1);
+    dmasim_signal_set(sig, 0x15); /* 5 again */
+    ck_assert_uint_eq(dmasim_signal_value(sig), 5);
+    ck_assert_uint_eq(dmasim_signal_toggles(sig), 1);
+    dmasim_sim_destroy(sim);
+}
+END_TEST
+
 /* Rule: scheduling before now is DMASIM_EINVAL and schedules nothing; at now is allowed. */
 START_TEST(test_schedule_in_the_past_is_einval)
 {
@@ -896,6 +964,9 @@ static Suite *kernel_suite(void)
     tcase_add_test(tc, test_standard_priorities_signal_default_arbitrate);
     tcase_add_test(tc, test_event_scheduled_during_run_at_now_runs_in_order);
     tcase_add_test(tc, test_cancel_and_reschedule);
+    tcase_add_test(tc, test_cancel_keeps_the_remaining_events_in_time_order);
+    tcase_add_test(tc, test_the_first_fatal_error_is_kept);
+    tcase_add_test(tc, test_signal_values_are_truncated_to_the_width);
     tcase_add_test(tc, test_schedule_in_the_past_is_einval);
     tcase_add_test(tc, test_run_until_never_runs_past_t_and_leaves_now_at_t);
     tcase_add_test(tc, test_run_until_leaves_events_chained_past_t_pending);

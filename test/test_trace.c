@@ -813,6 +813,29 @@ START_TEST(test_timeline_errors)
 }
 END_TEST
 
+/* Slice names are JSON strings: every control byte (below 0x20) is escaped as \u00XX. A busy
+ * signal already 1 when the timeline opens starts its slice at the open time. */
+START_TEST(test_timeline_escapes_control_bytes_and_starts_slices_already_busy)
+{
+    dmasim_sim *sim = NULL;
+    ck_assert_int_eq(dmasim_sim_create(NULL, &sim), 0);
+    dmasim_signal *sig;
+    ck_assert_int_eq(dmasim_signal_create(sim, "dev\x1f\x01.busy", 1, 1, &sig), 0);
+    dmasim_trace_timeline *tl;
+    ck_assert_int_eq(dmasim_trace_timeline_open(sim, "escaped_slice.json", &tl), 0);
+    ck_assert_int_eq(dmasim_sim_run_until(sim, 2000000), 0);
+    dmasim_signal_set(sig, 0);
+    ck_assert_int_eq(dmasim_trace_timeline_close(tl), 0);
+    size_t len;
+    char *j = slurp("escaped_slice.json", &len);
+    ck_assert_ptr_nonnull(strstr(j, "\"name\":\"dev\\u001f\\u0001\",\"cat\":\"dma\",\"ph\":\"b\",\"id\":0,\"ts\":0,"));
+    ck_assert_ptr_nonnull(strstr(j, "\"ph\":\"e\",\"id\":0,\"ts\":2,"));
+    free(j);
+    remove("escaped_slice.json");
+    dmasim_sim_destroy(sim);
+}
+END_TEST
+
 static Suite *trace_suite(void)
 {
     Suite *s = suite_create("trace");
@@ -833,6 +856,7 @@ static Suite *trace_suite(void)
     tcase_add_test(tl, test_timeline_has_one_complete_event_per_transaction);
     tcase_add_test(tl, test_timeline_same_bytes_across_runs_and_same_events_on_both_paths);
     tcase_add_test(tl, test_timeline_errors);
+    tcase_add_test(tl, test_timeline_escapes_control_bytes_and_starts_slices_already_busy);
     suite_add_tcase(s, tl);
     return s;
 }
