@@ -15,10 +15,14 @@ typedef struct slot_meta {
     dmasim_time fill_time;   /* when the line was filled */
     dmasim_time dirty_since; /* first store since the fill; DMASIM_TIME_NEVER while clean */
     uint64_t stale_mask;     /* chunks written by another master after the fill (non-coherent) */
-    dmasim_time stale_since; /* time of the first such write */
-    int32_t stale_master;
-    uint32_t stale_tag;
 } slot_meta;
+
+/* The first non-coherent write of a marked chunk since its line's fill: when, and by whom. */
+typedef struct chunk_write {
+    dmasim_time t;
+    int32_t master;
+    uint32_t tag;
+} chunk_write;
 
 struct dmasim_cache {
     dmasim_sim *sim;
@@ -37,7 +41,7 @@ struct dmasim_cache {
     uint64_t op_id;
     /* coherence */
     dmasim_cache_coherence_stats cs;
-    dmasim_time *chunk_time; /* sets * ways * 64: when each marked chunk was first written */
+    chunk_write *chunk_w; /* sets * ways * 64: the first write of each marked chunk */
     dmasim_stale_report *reports;
     size_t nreports, max_reports, reports_cap;
     /* Snoop filter: blocks found absent, valid while no line has been installed since (gen).
@@ -103,7 +107,7 @@ static void cache_destroy(void *self)
     dmasim__free(sim, c->data, n * c->line);
     dmasim__free(sim, c->meta, n * sizeof *c->meta);
     dmasim__free(sim, c->reports, c->reports_cap * sizeof *c->reports);
-    dmasim__free(sim, c->chunk_time, n * 64 * sizeof *c->chunk_time);
+    dmasim__free(sim, c->chunk_w, n * 64 * sizeof *c->chunk_w);
     dmasim__strfree(sim, c->name);
     dmasim__free(sim, c, sizeof *c);
 }
@@ -215,6 +219,8 @@ static void report(dmasim_cache *c, dmasim_stale_kind kind, dmasim_addr addr, in
         c->reports[c->nreports++] = (dmasim_stale_report){kind, c->now, addr, master, tag, c->op_id};
 }
 
+static void report_lost_write(dmasim_cache *c, uint32_t slot, dmasim_addr line_addr);
+
 /* Reference one block: returns the way (now MRU, at index 0 of its set) and whether it missed.
  * On a miss the LRU way is the victim: *victim gets its old contents. */
 static inline way *ref_block(dmasim_cache *c, uint64_t block, int *miss, way *victim)
@@ -272,7 +278,7 @@ int dmasim__cache_access_ex(dmasim_cache *c, dmasim_addr addr, uint32_t size, in
                 c->evictions++;
             slot_meta *m = &c->meta[w->slot];
             if (op->writeback && m->stale_mask)
-                report(c, DMASIM_LOST_DMA_WRITE, op->wb_addr, m->stale_master, m->stale_tag);
+                report_lost_write(c, victim.slot, op->wb_addr);
             m->fill_time = c->now;
             m->dirty_since = DMASIM_TIME_NEVER;
             m->stale_mask = 0;
@@ -349,24 +355,44 @@ static void drop_way(dmasim_cache *c, way *w)
 
 dmasim__snoop_filter *dmasim__cache_filter(dmasim_cache *c) { return &c->f; }
 
-/* Mark chunks of slot as written at time t (the earliest write of each chunk is kept).
- * Returns 0 if the host is out of memory for the chunk times (then reported as fatal). */
-static int mark_chunks(dmasim_cache *c, uint32_t slot, uint64_t mask, dmasim_time t)
+/* Mark chunks of slot as written at time t by master/tag (the earliest write of each chunk is
+ * kept). If the host is out of memory for the chunk records, that is reported as fatal and
+ * nothing is marked. */
+static void mark_chunks(dmasim_cache *c, uint32_t slot, uint64_t mask, dmasim_time t, int master, uint32_t tag)
 {
-    if (!c->chunk_time) {
-        c->chunk_time = dmasim__alloc(c->sim, (size_t)c->sets * c->ways * 64 * sizeof *c->chunk_time);
-        if (!c->chunk_time) {
+    if (!c->chunk_w) {
+        c->chunk_w = dmasim__alloc(c->sim, (size_t)c->sets * c->ways * 64 * sizeof *c->chunk_w);
+        if (!c->chunk_w) {
             dmasim__fatal(c->sim, DMASIM_ENOMEM, "%s: out of memory for stale-data bookkeeping", c->name);
-            return 0;
+            return;
         }
     }
     slot_meta *m = &c->meta[slot];
-    dmasim_time *ct = &c->chunk_time[(size_t)slot * 64];
+    chunk_write *cw = &c->chunk_w[(size_t)slot * 64];
     for (unsigned k = 0; k < 64; k++)
-        if ((mask >> k & 1) && (!(m->stale_mask >> k & 1) || t < ct[k]))
-            ct[k] = t;
+        if ((mask >> k & 1) && (!(m->stale_mask >> k & 1) || t < cw[k].t))
+            cw[k] = (chunk_write){t, master, tag};
     m->stale_mask |= mask;
-    return 1;
+}
+
+/* Of the marked chunks of slot in mask first written at or before t, the one written first
+ * (the lowest chunk among equal times); NULL if none. Names the writer in reports. */
+static const chunk_write *first_write(const dmasim_cache *c, uint32_t slot, uint64_t mask, dmasim_time t)
+{
+    const chunk_write *cw = &c->chunk_w[(size_t)slot * 64], *first = NULL;
+    mask &= c->meta[slot].stale_mask;
+    for (unsigned k = 0; mask && k < 64; k++, mask >>= 1)
+        if ((mask & 1) && cw[k].t <= t && (!first || cw[k].t < first->t))
+            first = &cw[k];
+    return first;
+}
+
+/* A write-back of slot, whose line another master wrote since its fill: the lost DMA write is
+ * reported with the line's first such write. */
+static void report_lost_write(dmasim_cache *c, uint32_t slot, dmasim_addr line_addr)
+{
+    const chunk_write *w = first_write(c, slot, ~(uint64_t)0, DMASIM_TIME_NEVER);
+    report(c, DMASIM_LOST_DMA_WRITE, line_addr, w->master, w->tag);
 }
 
 void dmasim__cache_observe(dmasim_cache *c, const dmasim__snoop *sn)
@@ -395,12 +421,7 @@ void dmasim__cache_observe(dmasim_cache *c, const dmasim__snoop *sn)
         uint8_t *line = c->data ? c->data + (size_t)w->slot * c->line : NULL;
         if (!sn->coherent) { /* memory and cache now disagree: remember it, or detect it */
             if (sn->is_write) {
-                if (!mark_chunks(c, w->slot, chunk_mask(c, base, lo, hi), sn->time))
-                    continue;
-                if (!m->stale_mask || sn->time < m->stale_since)
-                    m->stale_since = sn->time;
-                m->stale_master = sn->master;
-                m->stale_tag = sn->tag;
+                mark_chunks(c, w->slot, chunk_mask(c, base, lo, hi), sn->time, sn->master, sn->tag);
             } else if (w->dirty && m->dirty_since <= sn->time) {
                 report(c, DMASIM_STALE_DEVICE_READ, lo, sn->master, sn->tag);
             }
@@ -437,22 +458,19 @@ int dmasim__cache_check_read(dmasim_cache *c, uint32_t slot, dmasim_time fill_ti
                              uint32_t size, dmasim_time t, uint64_t op_id)
 {
     slot_meta *m = &c->meta[slot];
-    if (!m->stale_mask || m->fill_time != fill_time || m->stale_since > t)
+    if (!m->stale_mask || m->fill_time != fill_time)
         return 0;
     dmasim_addr base = addr & ~(dmasim_addr)(c->line - 1);
     dmasim_addr hi = addr + size < base + c->line ? addr + size : base + c->line;
-    uint64_t hit = m->stale_mask & chunk_mask(c, base, addr, hi);
-    int stale = 0;
-    for (unsigned k = 0; hit && k < 64; k++) /* only chunks written at or before the read */
-        if ((hit >> k & 1) && c->chunk_time[(size_t)slot * 64 + k] <= t)
-            stale = 1;
-    if (!stale)
+    /* only chunks written at or before the read; the report names the first such write */
+    const chunk_write *w = first_write(c, slot, chunk_mask(c, base, addr, hi), t);
+    if (!w)
         return 0;
     dmasim_time saved_t = c->now;
     uint64_t saved_op = c->op_id;
     c->now = t;
     c->op_id = op_id;
-    report(c, DMASIM_STALE_READ, addr, m->stale_master, m->stale_tag);
+    report(c, DMASIM_STALE_READ, addr, w->master, w->tag);
     c->now = saved_t;
     c->op_id = saved_op;
     return 1;
@@ -473,7 +491,7 @@ int dmasim__cache_maintain(dmasim_cache *c, dmasim_addr addr, dmasim_cache_op op
     slot_meta *m = &c->meta[w->slot];
     if (w->dirty && op != DMASIM_CACHE_INVALIDATE) {
         if (m->stale_mask)
-            report(c, DMASIM_LOST_DMA_WRITE, addr & ~(dmasim_addr)(c->line - 1), m->stale_master, m->stale_tag);
+            report_lost_write(c, w->slot, addr & ~(dmasim_addr)(c->line - 1));
         if (c->data && wb_buf)
             memcpy(wb_buf, c->data + (size_t)w->slot * c->line, c->line);
         w->dirty = 0;

@@ -906,6 +906,10 @@ int dmasim_cpu_create(dmasim_bus *bus, const dmasim_cpu_config *cfg, dmasim_cpu 
     if (cfg->dcache_enabled) {
         char cname[300];
         snprintf(cname, sizeof cname, "%s.dcache", name);
+        if (cfg->dcache.size && cfg->dcache.size == cfg->dcache.line)
+            return dmasim__error(sim, DMASIM_EINVAL,
+                                 "%s: a D1 of one line (size == line) cannot hold both lines of an access that "
+                                 "straddles two lines; size must be at least 2 * line", cname);
         err = dmasim__cache_create(sim, cname, &cfg->dcache, &c->cache);
         if (err)
             return err;

@@ -192,6 +192,97 @@ static void script_run(sys *s, const dmasim_cpu_op *ops, size_t n)
     ck_assert(dmasim_cpu_finished(s->cpu));
 }
 
+/* Two channels write different bytes of a cached (and dirty) line, one after the other: a stale
+ * read names the channel that wrote the bytes it read, whichever wrote first; the lost DMA write
+ * of the clean that follows names the line's first foreign write (docs/coherence.md). */
+START_TEST(test_stale_reports_name_the_writer_of_the_bytes)
+{
+    for (int ch1_first = 0; ch1_first < 2; ch1_first++) {
+        sys s;
+        sys_init(&s, _i, 4);
+        const dmasim_addr ch[2] = {REGS, REGS + DMASIM_DMAC_CH_STRIDE}, at[2] = {RX, RX + 32};
+        const int first = ch1_first, second = !ch1_first;
+        const dmasim_cpu_op ops[] = {
+            {.kind = DMASIM_OP_STORE, .a = RX + 56, .b = 8, .c = 0x2222222222222222ull},
+            {.kind = DMASIM_OP_DMA_START, .a = ch[first], .b = NICBUF, .c = at[first], .d = 1, .item_size = 8},
+            {.kind = DMASIM_OP_DMA_WAIT, .a = ch[first]},
+            {.kind = DMASIM_OP_DMA_START, .a = ch[second], .b = NICBUF, .c = at[second], .d = 1, .item_size = 8},
+            {.kind = DMASIM_OP_DMA_WAIT, .a = ch[second]},
+            {.kind = DMASIM_OP_LOAD, .a = RX, .b = 8},
+            {.kind = DMASIM_OP_LOAD, .a = RX + 32, .b = 8},
+            {.kind = DMASIM_OP_CACHE_CLEAN, .a = RX, .b = LINE},
+        };
+        script_run(&s, ops, 8);
+        const dmasim_cache *c = dmasim_cpu_dcache(s.cpu);
+        ck_assert_uint_eq(cstats(&s)->stale_reads, 2);
+        ck_assert_uint_eq(cstats(&s)->lost_dma_writes, 1);
+        /* reads are judged once simulated time has passed them, so reports need not be in
+         * program order: find them by kind and address */
+        const dmasim_stale_report *r0 = NULL, *r1 = NULL, *r2 = NULL;
+        for (size_t i = 0; i < 3; i++) {
+            const dmasim_stale_report *r = dmasim_cache_stale_report_at(c, i);
+            if (r->kind == DMASIM_LOST_DMA_WRITE)
+                r2 = r;
+            else if (r->addr == RX)
+                r0 = r;
+            else
+                r1 = r;
+        }
+        ck_assert_ptr_nonnull(r0);
+        ck_assert_ptr_nonnull(r1);
+        ck_assert_ptr_nonnull(r2);
+        ck_assert_int_eq(r0->kind, DMASIM_STALE_READ);
+        ck_assert_uint_eq(r0->addr, RX);
+        ck_assert_uint_eq(r0->channel, 0); /* channel 0 wrote RX */
+        ck_assert_int_eq(r1->kind, DMASIM_STALE_READ);
+        ck_assert_uint_eq(r1->addr, RX + 32);
+        ck_assert_uint_eq(r1->channel, 1); /* channel 1 wrote RX + 32 */
+        ck_assert_int_eq(r2->kind, DMASIM_LOST_DMA_WRITE);
+        ck_assert_uint_eq(r2->addr, RX);
+        ck_assert_uint_eq(r2->channel, (uint32_t)first); /* the line's first foreign write */
+        ck_assert_int_eq(r0->master, r2->master);         /* one DMAC, one bus master */
+        dmasim_sim_destroy(s.sim);
+    }
+}
+END_TEST
+
+/* A D1 of one line cannot hold the two lines of a straddling access (a store would be lost):
+ * the CPU refuses it; two lines (one set of two ways) is the smallest accepted. */
+START_TEST(test_one_line_dcache_is_refused_by_the_cpu)
+{
+    for (uint32_t lines = 1; lines <= 2; lines++) {
+        dmasim_sim *sim = tu_sim(0);
+        dmasim_bus *bus = tu_bus(sim);
+        tu_sram(bus, 0, 0x40000000, 2);
+        dmasim_cpu_config cc;
+        dmasim_cpu_config_init(&cc);
+        cc.dcache.size = lines * LINE;
+        cc.dcache.ways = lines;
+        cc.dcache.line = LINE;
+        dmasim_cpu *cpu = NULL;
+        int rc = dmasim_cpu_create(bus, &cc, &cpu);
+        if (lines == 1) {
+            ck_assert_int_eq(rc, DMASIM_EINVAL);
+            ck_assert_ptr_nonnull(strstr(dmasim_sim_errmsg(sim), "size must be at least 2 * line"));
+        } else {
+            ck_assert_int_eq(rc, 0);
+            /* a store straddling two lines of a two-line D1 reaches memory through a clean */
+            const dmasim_cpu_op ops[] = {
+                {.kind = DMASIM_OP_LOAD, .a = RX, .b = 8},
+                {.kind = DMASIM_OP_STORE, .a = RX + 0x1000 + LINE - 4, .b = 8, .c = 0x8877665544332211ull},
+                {.kind = DMASIM_OP_CACHE_CLEAN, .a = RX + 0x1000, .b = 2 * LINE},
+            };
+            ck_assert_int_eq(dmasim_cpu_run_script(cpu, ops, 3), 0);
+            ck_assert_int_eq(dmasim_sim_run(sim), 0);
+            uint64_t got = 0;
+            ck_assert_int_eq(dmasim_mem_read(sim, RX + 0x1000 + LINE - 4, &got, 8), 0);
+            ck_assert_uint_eq(got, 0x8877665544332211ull);
+        }
+        dmasim_sim_destroy(sim);
+    }
+}
+END_TEST
+
 /* The CPU dirties a line, a non-coherent DMA writes other bytes of it, then the CPU's clean
  * writes the whole line back: the DMA's bytes are overwritten (a lost DMA write). */
 START_TEST(test_write_back_over_dma_bytes_is_a_lost_dma_write)
@@ -798,6 +889,8 @@ static Suite *coherence_suite(void)
     tcase_add_loop_test(t, test_uncached_buffer_makes_the_cpu_see_the_device_bytes, 0, 2);
     tcase_add_loop_test(t, test_snoop_cycles_lengthen_every_coherent_transaction, 0, 2);
     tcase_add_loop_test(t, test_write_back_over_dma_bytes_is_a_lost_dma_write, 0, 2);
+    tcase_add_loop_test(t, test_stale_reports_name_the_writer_of_the_bytes, 0, 2);
+    tcase_add_test(t, test_one_line_dcache_is_refused_by_the_cpu);
     tcase_add_loop_test(t, test_eviction_of_a_dirty_line_over_dma_bytes_is_a_lost_dma_write, 0, 2);
     tcase_add_loop_test(t, test_stale_reads_are_judged_per_chunk_of_the_line, 0, 3);
     tcase_add_loop_test(t, test_dma_read_of_a_dirty_line_is_a_stale_device_read, 0, 2);

@@ -34,7 +34,7 @@ typedef struct dmasim_cpu_config {
     uint32_t clock_ratio;    /* CPU cycles per bus cycle, 1..1024; default 4 */
     unsigned bus_priority;   /* default 1 (below a DMAC at 0) */
     int dcache_enabled;      /* default 1; 0: every access is an uncached bus access */
-    dmasim_cache_config dcache;
+    dmasim_cache_config dcache; /* the D1 (cache.h); at least two lines: size >= 2 * line */
     uint32_t snoop_cycles;   /* bus cycles a coherent (snoop) transaction of another master costs
                                 for the D1's snoop response, 0..1024; default 2 */
     uint32_t maintenance_cycles; /* CPU cycles per line of a clean/invalidate/flush, 0..1000; default 2 */

@@ -89,6 +89,10 @@ static int check_dcache(const scn_file *f, const scn_dcache *d)
     cfg.hit_cycles = d->hit_cycles;
     if (dmasim_cache_config_check(&cfg, msg, sizeof(msg)) != 0)
         return scn_error_at(f, "cpu.dcache", "%s", msg);
+    if (d->size == d->line)
+        return scn_error_at(f, "cpu.dcache.size",
+                            "a D1 of one line (size == line) cannot hold both lines of an access that straddles "
+                            "two lines; size must be at least 2 * line");
     return 0;
 }
 
