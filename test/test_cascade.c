@@ -54,6 +54,12 @@ static dmasim_time end_of(dmasim_dmac *d, unsigned ch)
     return st.end_time;
 }
 
+static void reg_write32(dmasim_bus *bus, dmasim_addr a, uint32_t v)
+{
+    const uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
+    ck_assert_int_eq(dmasim_bus_debug_write(bus, a, b, 4), 0);
+}
+
 static uint64_t stat(sys *s, const char *path)
 {
     uint64_t v = 0;
@@ -117,6 +123,34 @@ START_TEST(test_cascaded_cycle_stealing_unit_per_grant)
 }
 END_TEST
 
+/* Rotating priority in the first controller (docs/dmac.md, Channel priority and Cascade): its
+ * channel 0 and the cascade channel 1 both cycle-steal 4 units; the cascaded tenure counts as
+ * channel 1 being served, so the two alternate unit by unit, channel 0 first (after reset the
+ * channel served last is the highest). Each grant is ARB + UNIT (R13): channel 0 ends after 7
+ * grants, the cascaded channel after 8. */
+START_TEST(test_cascade_channel_takes_its_turn_in_rotating_priority)
+{
+    sys s;
+    sys_init(&s, _i);
+    reg_write32(s.bus, 0xF0000000u + 4 * DMASIM_DMAC_CH_STRIDE + DMASIM_DMAC_G_PRIORITY, 1);
+    dmasim_dma_transfer t;
+    dmasim_dma_transfer_init(&t);
+    t.src = 0x100000;
+    t.count = 4;
+    t.item_size = ITEM;
+    t.mode = DMASIM_DMA_CYCLE_STEALING;
+    t.dst = 0x200000;
+    ck_assert_int_eq(dmasim_dmac_channel_start(s.second, 0, &t), 0);
+    t.dst = 0x300000;
+    ck_assert_int_eq(dmasim_dmac_channel_start(s.first, 0, &t), 0);
+    ck_assert_int_eq(dmasim_sim_run(s.sim), 0);
+    ck_assert_uint_eq(end_of(s.first, 0), 7 * (ARB + UNIT) * P);
+    ck_assert_uint_eq(end_of(s.second, 0), 8 * (ARB + UNIT) * P);
+    ck_assert_uint_eq(stat(&s, "bus0.master.dmac0.grants"), 8);
+    dmasim_sim_destroy(s.sim);
+}
+END_TEST
+
 START_TEST(test_bad_cascades_are_refused)
 {
     sys s;
@@ -136,6 +170,7 @@ static Suite *cascade_suite(void)
     tcase_add_loop_test(t, test_cascaded_burst_takes_the_cycles_of_a_channel_of_its_own, 0, 2);
     tcase_add_loop_test(t, test_cascade_channel_obeys_the_first_controllers_priority, 0, 2);
     tcase_add_loop_test(t, test_cascaded_cycle_stealing_unit_per_grant, 0, 2);
+    tcase_add_loop_test(t, test_cascade_channel_takes_its_turn_in_rotating_priority, 0, 2);
     tcase_add_test(t, test_bad_cascades_are_refused);
     suite_add_tcase(s, t);
     return s;

@@ -134,7 +134,14 @@ static void on_disk_complete(void *ctx, int status, dmasim_time t)
     r->t = t;
 }
 
+static dmasim_disk *mk_disk_threshold(dmasim_sim *sim, uint32_t spt, uint32_t threshold, disk_done_rec *rec);
+
 static dmasim_disk *mk_disk(dmasim_sim *sim, uint32_t spt, disk_done_rec *rec)
+{
+    return mk_disk_threshold(sim, spt, 64, rec);
+}
+
+static dmasim_disk *mk_disk_threshold(dmasim_sim *sim, uint32_t spt, uint32_t threshold, disk_done_rec *rec)
 {
     dmasim_disk_config c;
     dmasim_disk_config_init(&c);
@@ -146,7 +153,7 @@ static dmasim_disk *mk_disk(dmasim_sim *sim, uint32_t spt, disk_done_rec *rec)
     c.seek_avg_ns = DISK_SEEK / NS;
     c.rotation = DMASIM_DISK_ROTATION_HALF;
     c.fifo_size = 512;
-    c.threshold = 64;
+    c.threshold = threshold;
     c.item_size = 4;
     c.on_complete = on_disk_complete;
     c.ctx = rec;
@@ -239,6 +246,39 @@ START_TEST(test_disk_demand_read_follows_media_rate_and_threshold)
     stats_identical(rr[0].sim, rr[1].sim);
     dmasim_sim_destroy(rr[0].sim);
     dmasim_sim_destroy(rr[1].sim);
+}
+END_TEST
+
+/* A threshold that does not divide the command (docs/devices.md, disk DREQ): DREQ rises when the
+ * FIFO holds the threshold, or the rest of the command if less. One 512-byte sector, threshold
+ * 192: rises at T(192), T(384) and, for the last 128 bytes, T(512); each demand burst drains the
+ * FIFO (threshold / 4 units) before the next byte arrives. */
+START_TEST(test_disk_dreq_rises_for_the_rest_below_the_threshold)
+{
+    const uint32_t spt = 16, thr = 192, n = 512;
+    rig r;
+    rig_init(&r, _i, 1);
+    disk_done_rec rec = {0};
+    dmasim_disk *d = mk_disk_threshold(r.sim, spt, thr, &rec);
+    edges dreq = {0};
+    dmasim_signal_subscribe(dmasim_disk_dreq(d), on_edge, &dreq);
+    ck_assert_int_eq(dmasim_disk_attach(d, r.dmac, 0), 0);
+    start_channel(&r, 0, DMASIM_DMA_DEV_TO_MEM, DMASIM_DMA_DEMAND, 0x10000, n / 4, 0);
+    ck_assert_int_eq(dmasim_disk_submit(d, DMASIM_DISK_READ, DISK_LBA, 1, 0), 0);
+    const dmasim_time end = edge(disk_T(DISK_TSTART, n, spt)) + P + (n - 2 * thr) / 4 * UNIT;
+    ck_assert_int_eq(dmasim_sim_run_until(r.sim, end + 100 * P), 0); /* the byte slot after n is far later */
+    const uint32_t at[] = {thr, 2 * thr, n};
+    ck_assert_uint_eq(dreq.nrise, 3);
+    for (size_t i = 0; i < 3; i++)
+        ck_assert_uint_eq(dreq.rise[i], disk_T(DISK_TSTART, at[i], spt));
+    dmasim_dma_channel_status cs;
+    dmasim_dmac_channel_status(r.dmac, 0, &cs);
+    ck_assert_uint_eq(cs.end_time, end);
+    ck_assert_int_eq(rec.calls, 1);
+    ck_assert_int_eq(rec.status, 0);
+    ck_assert_uint_eq(rec.t, end);
+    check_disk_bytes(r.sim, 0x10000, DISK_LBA, n);
+    dmasim_sim_destroy(r.sim);
 }
 END_TEST
 
@@ -417,6 +457,49 @@ START_TEST(test_disk_angle_rotation_and_linear_seek)
     dmasim_disk_status_get(d, &st);
     ck_assert_uint_eq(st.stream_start, 4375 * US);
     ck_assert_uint_eq(stat(sim, "disk0.seek_ps"), 500 * US + 500 * NS);
+    dmasim_sim_destroy(sim);
+}
+END_TEST
+
+/* The linear seek model measures from the track of the last sector the previous command used
+ * (docs/devices.md, seek): a read of LBA 79-80 (track 4 sector 15, then track 5 sector 0)
+ * seeks 0.5 ms + 4 tracks from track 0 and leaves the head on track 5, so a read of LBA 85
+ * (track 5) next seeks not at all. */
+START_TEST(test_disk_linear_seek_starts_from_the_last_sector_read)
+{
+    dmasim_sim *sim = tu_sim(_i);
+    dmasim_disk_config c;
+    dmasim_disk_config_init(&c);
+    c.sectors = 1u << 20;
+    c.sectors_per_track = 16;
+    c.rpm = DISK_RPM; /* 625 us per sector */
+    c.seek_model = DMASIM_DISK_SEEK_LINEAR;
+    c.seek_settle_ns = 500000;
+    c.seek_per_track_ps = 100000;
+    c.rotation = DMASIM_DISK_ROTATION_ANGLE;
+    dmasim_disk *d = NULL;
+    ck_assert_int_eq(dmasim_disk_create(sim, &c, &d), 0);
+    ck_assert_int_eq(dmasim_disk_submit(d, DMASIM_DISK_READ, 79, 2, 0), 0);
+    ck_assert_int_eq(dmasim_sim_run_until(sim, 1), 0);
+    ck_assert_uint_eq(stat(sim, "disk0.seek_ps"), 500 * US + 4 * 100 * NS);
+    dmasim_disk_status st;
+    dmasim_disk_status_get(d, &st);
+    const dmasim_time s0 = st.stream_start;
+    const dmasim_dma_device_ops *ops = dmasim_disk_device_ops(); /* no DMA: the bytes by hand */
+    uint8_t sec[512];
+    for (uint32_t k = 1; k <= 2; k++) {
+        ck_assert_int_eq(dmasim_sim_run_until(sim, s0 + k * 625 * US), 0);
+        for (uint32_t i = 0; i < 512; i += 4)
+            ck_assert_int_eq(ops->give(d, sec + i, 4, dmasim_sim_now(sim)), 0);
+    }
+    ops->done(d, 0, dmasim_sim_now(sim));
+    dmasim_disk_status_get(d, &st);
+    ck_assert_int_eq(st.busy, 0);
+    ck_assert_uint_eq(st.overruns, 0);
+    dmasim_time now = dmasim_sim_now(sim);
+    ck_assert_int_eq(dmasim_disk_submit(d, DMASIM_DISK_READ, 85, 1, now), 0);
+    ck_assert_int_eq(dmasim_sim_run_until(sim, now), 0);
+    ck_assert_uint_eq(stat(sim, "disk0.seek_ps"), 500 * US + 4 * 100 * NS); /* no second seek */
     dmasim_sim_destroy(sim);
 }
 END_TEST
@@ -809,6 +892,40 @@ static const char *write_file(char *path, size_t n, const char *name, const char
     fclose(f);
     return path;
 }
+
+/* A packet exactly as long as its buffer fits (docs/devices.md: only a longer one is dropped),
+ * and back-to-back synthetic packets are spaced by their wire time, ceil((len + 20) * 8 * 1e12 /
+ * line_rate) ps (preamble, start delimiter and inter-frame gap): with a far higher packet rate,
+ * packet k arrives at k * wire, and each reaches memory the same DMA time after the bus edge at
+ * or after its arrival. */
+START_TEST(test_nic_full_buffer_packets_spaced_by_wire_time)
+{
+    rig r;
+    rx_log log = {0};
+    rig_init(&r, _i, 0);
+    ck_assert_int_eq(dmasim_nic_ring_init(r.sim, DESCS, 8, BUFS, BUFSZ, 8), 0);
+    dmasim_nic_config c;
+    nic_cfg(&c, &log);
+    c.packets = 4;
+    c.packet_size = BUFSZ;
+    c.rate = 10000000000ull; /* 0.1 ns apart: the wire decides */
+    c.ring = DESCS;
+    dmasim_nic *nic = NULL;
+    ck_assert_int_eq(dmasim_nic_create(r.bus, &c, &nic), 0);
+    ck_assert_int_eq(dmasim_sim_run(r.sim), 0);
+    const dmasim_time wire = ((uint64_t)BUFSZ + 20) * 8 * 1000000000000ull / c.line_rate;
+    ck_assert_uint_eq(((uint64_t)BUFSZ + 20) * 8 * 1000000000000ull % c.line_rate, 0);
+    ck_assert_uint_eq(log.n, 4);
+    for (uint64_t k = 0; k < 4; k++) {
+        ck_assert_uint_eq(log.len[k], BUFSZ);
+        ck_assert_uint_eq(log.t[k] - edge(k * wire), log.t[0]); /* the DMA starts at the next edge (R1) */
+        check_packet(r.sim, BUFS + k * BUFSZ, k, BUFSZ);
+    }
+    ck_assert_uint_lt(log.t[0], wire); /* each packet is in memory before the next arrives */
+    ck_assert_uint_eq(stat(r.sim, "nic0.rx_dropped_too_long"), 0);
+    dmasim_sim_destroy(r.sim);
+}
+END_TEST
 
 START_TEST(test_nic_packet_trace_and_buffer_too_small)
 {
@@ -1406,10 +1523,12 @@ static Suite *devices_suite(void)
     TCase *disk = tcase_create("disk");
     tcase_set_timeout(disk, 120);
     tcase_add_test(disk, test_disk_demand_read_follows_media_rate_and_threshold);
+    tcase_add_loop_test(disk, test_disk_dreq_rises_for_the_rest_below_the_threshold, 0, 2);
     tcase_add_test(disk, test_disk_block_mode_read_retries_until_last_byte);
     tcase_add_test(disk, test_disk_overrun_waits_one_revolution);
     tcase_add_test(disk, test_disk_write_ends_with_the_medium_and_reads_back);
     tcase_add_test(disk, test_disk_angle_rotation_and_linear_seek);
+    tcase_add_loop_test(disk, test_disk_linear_seek_starts_from_the_last_sector_read, 0, 2);
     suite_add_tcase(s, disk);
     TCase *audio = tcase_create("audio");
     tcase_set_timeout(audio, 120);
@@ -1424,6 +1543,7 @@ static Suite *devices_suite(void)
     tcase_add_test(nic, test_nic_slow_bus_drops_on_fifo);
     tcase_add_test(nic, test_nic_bursts_stop_at_burst_boundaries);
     tcase_add_test(nic, test_nic_packet_trace_and_buffer_too_small);
+    tcase_add_loop_test(nic, test_nic_full_buffer_packets_spaced_by_wire_time, 0, 2);
     tcase_add_test(nic, test_nic_bad_traces_name_file_and_line);
     tcase_add_test(nic, test_nic_random_sizes_follow_the_seed);
     suite_add_tcase(s, nic);

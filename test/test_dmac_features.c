@@ -2842,6 +2842,236 @@ START_TEST(test_r11_dma_written_start_takes_effect_at_the_write_data_beat)
 END_TEST
 
 /* ======================================================================================= */
+/* Register file details, EOP's edge, autoinitialize with a device                          */
+/* ======================================================================================= */
+
+/* Channel 1's SRC, DST and COUNT written in zero time (CTRL not yet). */
+static void program_plain(fsys *s, unsigned ch, dmasim_addr src, dmasim_addr dst, uint32_t count)
+{
+    reg_poke(s->bus, chreg(ch, DMASIM_DMAC_SRC_LO), (uint32_t)src);
+    reg_poke(s->bus, chreg(ch, DMASIM_DMAC_SRC_HI), 0);
+    reg_poke(s->bus, chreg(ch, DMASIM_DMAC_DST_LO), (uint32_t)dst);
+    reg_poke(s->bus, chreg(ch, DMASIM_DMAC_DST_HI), 0);
+    reg_poke(s->bus, chreg(ch, DMASIM_DMAC_COUNT), count);
+}
+
+/* Invalid programming at CTRL.START (docs/dmac.md, CTRL): SIZE 8 (above 6) and RING without SG.
+ * The channel never runs: STATUS.ERR, err DMASIM_ERANGE, err_addr 0, start_time = end_time = the
+ * write's time, nothing moved, and the IRQ rises (IRQ_EN). STATUS is write-1-to-clear bit by
+ * bit: writing TC leaves ERR (and the IRQ), writing ERR clears it and the IRQ falls. */
+START_TEST(test_registers_invalid_programming_sets_err_erange_and_w1c_clears_it)
+{
+    const uint32_t bad[] = {8u << DMASIM_DMAC_CTRL_SIZE_SHIFT,
+                            3u << DMASIM_DMAC_CTRL_SIZE_SHIFT | DMASIM_DMAC_CTRL_RING};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        fcfg c = cfg_default(_i);
+        fsys s;
+        sys_init(&s, &c);
+        const unsigned ch = 1;
+        const dmasim_addr src = 0x1000, dst = 0x3000;
+        fill_pattern(s.sim, src, 64, 70);
+        program_plain(&s, ch, src, dst, 4);
+        sys_run_until(&s, 3 * c.P);
+        const dmasim_time W = dmasim_sim_now(s.sim);
+        ck_assert_uint_eq(W, 3 * c.P);
+        reg_poke(s.bus, chreg(ch, DMASIM_DMAC_CTRL), DMASIM_DMAC_CTRL_START | DMASIM_DMAC_CTRL_IRQ_EN | bad[i]);
+        sys_run(&s);
+        dmasim_dma_channel_status st = ch_status(&s, ch);
+        ck_assert_int_eq(st.error, 1);
+        ck_assert_int_eq(st.err, DMASIM_ERANGE);
+        ck_assert_uint_eq(st.err_addr, 0);
+        ck_assert_int_eq(st.busy, 0);
+        ck_assert_int_eq(st.tc, 0);
+        ck_assert_uint_eq(st.items_done, 0);
+        ck_assert_uint_eq(st.start_time, W);
+        ck_assert_uint_eq(st.end_time, W);
+        ck_assert_uint_eq(stat_get(s.sim, "dmac0.ch1.errors"), 1);
+        ck_assert_uint_eq(s.ntx, 0);
+        check_zero(s.sim, dst, 64, "never ran");
+        ck_assert_uint_eq(reg_peek(&s, chreg(ch, DMASIM_DMAC_STATUS)), DMASIM_DMAC_STATUS_ERR);
+        ck_assert_uint_eq(dmasim_signal_value(dmasim_dmac_irq(s.dmac)), 1);
+        reg_poke(s.bus, chreg(ch, DMASIM_DMAC_STATUS), DMASIM_DMAC_STATUS_TC);
+        ck_assert_uint_eq(reg_peek(&s, chreg(ch, DMASIM_DMAC_STATUS)), DMASIM_DMAC_STATUS_ERR);
+        ck_assert_uint_eq(dmasim_signal_value(dmasim_dmac_irq(s.dmac)), 1);
+        reg_poke(s.bus, chreg(ch, DMASIM_DMAC_STATUS), DMASIM_DMAC_STATUS_ERR);
+        ck_assert_uint_eq(reg_peek(&s, chreg(ch, DMASIM_DMAC_STATUS)), 0);
+        ck_assert_uint_eq(dmasim_signal_value(dmasim_dmac_irq(s.dmac)), 0);
+        sys_free(&s);
+    }
+}
+END_TEST
+
+/* dmasim_dmac_channel_start refuses RING without SG with DMASIM_EINVAL (docs/dmac.md, CTRL). */
+START_TEST(test_channel_start_refuses_ring_without_sg)
+{
+    fcfg c = cfg_default(_i);
+    fsys s;
+    sys_init(&s, &c);
+    dmasim_dma_transfer t = xfer(0x1000, 0x3000, 4, 8, DMASIM_DMA_BURST);
+    t.ring = 1;
+    ck_assert_int_eq(dmasim_dmac_channel_start(s.dmac, 0, &t), DMASIM_EINVAL);
+    ck_assert(!dmasim_dmac_busy(s.dmac));
+    sys_run(&s);
+    ck_assert_uint_eq(s.ntx, 0);
+    sys_free(&s);
+}
+END_TEST
+
+/* A start clears STATUS.TC and DESC (docs/dmac.md, CTRL.START) and so the IRQ they held: a
+ * one-descriptor chain with FLAGS.IRQ | END leaves TC | DESC; the next start reads BUSY alone. */
+START_TEST(test_start_clears_tc_and_desc_and_the_irq)
+{
+    fcfg c = cfg_default(_i);
+    fsys s;
+    sys_init(&s, &c);
+    const unsigned ch = 2;
+    const dmasim_addr d0 = 0x8000, src = 0x1000, dst = 0x3000, dst2 = 0x5000;
+    const uint32_t item = 8, n = 3;
+    fill_pattern(s.sim, src, n * item, 71);
+    put_desc(s.sim, d0, src, dst, n, DMASIM_DESC_IRQ | DMASIM_DESC_END, 0);
+    dmasim_dma_transfer t = xfer(0, 0, 0, item, DMASIM_DMA_BURST);
+    t.sg = d0;
+    start(&s, ch, &t);
+    sys_run(&s);
+    ck_assert_uint_eq(reg_peek(&s, chreg(ch, DMASIM_DMAC_STATUS)), DMASIM_DMAC_STATUS_TC | DMASIM_DMAC_STATUS_DESC);
+    ck_assert_uint_eq(dmasim_signal_value(dmasim_dmac_irq(s.dmac)), 1);
+    check_pattern(s.sim, dst, n * item, 71, "chain");
+    dmasim_dma_transfer t2 = xfer(src, dst2, n, item, DMASIM_DMA_BURST);
+    start(&s, ch, &t2);
+    ck_assert_uint_eq(reg_peek(&s, chreg(ch, DMASIM_DMAC_STATUS)), DMASIM_DMAC_STATUS_BUSY);
+    ck_assert_uint_eq(dmasim_signal_value(dmasim_dmac_irq(s.dmac)), 0);
+    sys_run(&s);
+    ck_assert_uint_eq(reg_peek(&s, chreg(ch, DMASIM_DMAC_STATUS)), DMASIM_DMAC_STATUS_TC);
+    check_pattern(s.sim, dst2, n * item, 71, "plain transfer");
+    sys_free(&s);
+}
+END_TEST
+
+/* Access rules (docs/dmac.md, Register map): an access of another size than 4 bytes is a bus
+ * error counted in register_errors; PRIORITY has one bit (ROT; bits 31:1 read 0); while a
+ * channel's start is pending (CTRL.START written, the start not yet taken), COUNT cannot be
+ * written: the transfer runs with the COUNT it was started with. */
+START_TEST(test_registers_access_rules_size_priority_bit_and_pending_start)
+{
+    fcfg c = cfg_default(_i);
+    fsys s;
+    sys_init(&s, &c);
+    uint8_t b[4] = {0};
+    ck_assert_int_eq(dmasim_bus_debug_read(s.bus, chreg(0, DMASIM_DMAC_COUNT), b, 2), DMASIM_EBUSERR);
+    ck_assert_int_eq(dmasim_bus_debug_write(s.bus, chreg(0, DMASIM_DMAC_COUNT), b, 2), DMASIM_EBUSERR);
+    ck_assert_int_eq(dmasim_bus_debug_read(s.bus, chreg(0, DMASIM_DMAC_COUNT), b, 1), DMASIM_EBUSERR);
+    ck_assert_uint_eq(stat_get(s.sim, "dmac0.register_errors"), 3);
+
+    reg_poke(s.bus, GLOBAL + DMASIM_DMAC_G_PRIORITY, 2);
+    ck_assert_uint_eq(reg_peek(&s, GLOBAL + DMASIM_DMAC_G_PRIORITY), 0);
+    reg_poke(s.bus, GLOBAL + DMASIM_DMAC_G_PRIORITY, 3);
+    ck_assert_uint_eq(reg_peek(&s, GLOBAL + DMASIM_DMAC_G_PRIORITY), 1);
+    reg_poke(s.bus, GLOBAL + DMASIM_DMAC_G_PRIORITY, 0);
+
+    const unsigned ch = 0;
+    const dmasim_addr src = 0x1000, dst = 0x3000;
+    const uint32_t item = 8, n = 3;
+    fill_pattern(s.sim, src, 2 * n * item, 72);
+    program_plain(&s, ch, src, dst, n);
+    reg_poke(s.bus, chreg(ch, DMASIM_DMAC_CTRL), DMASIM_DMAC_CTRL_START | 3u << DMASIM_DMAC_CTRL_SIZE_SHIFT);
+    const uint8_t more[4] = {2 * n, 0, 0, 0};
+    ck_assert_int_eq(dmasim_bus_debug_write(s.bus, chreg(ch, DMASIM_DMAC_COUNT), more, 4), DMASIM_EBUSERR);
+    ck_assert_uint_eq(stat_get(s.sim, "dmac0.register_errors"), 4);
+    ck_assert_uint_eq(reg_peek(&s, chreg(ch, DMASIM_DMAC_COUNT)), n);
+    sys_run(&s);
+    dmasim_dma_channel_status st = ch_status(&s, ch);
+    ck_assert_int_eq(st.tc, 1);
+    ck_assert_uint_eq(st.items_done, n);
+    check_pattern(s.sim, dst, n * item, 72, "the programmed COUNT");
+    check_zero(s.sim, dst + n * item, n * item, "past COUNT");
+    sys_free(&s);
+}
+END_TEST
+
+/* EOP acts on a rising edge only (docs/dmac.md, External EOP): EOP raised while no channel is
+ * ready does nothing (and is not remembered); its fall in the middle of a burst stops nothing:
+ * the block completes at arb + B. */
+START_TEST(test_external_eop_falling_edge_stops_nothing)
+{
+    fcfg c = cfg_default(_i);
+    fsys s;
+    sys_init(&s, &c);
+    const unsigned ch = 1;
+    const dmasim_addr src = 0x1000, dst = HI_BASE + 0x1000;
+    const uint32_t item = 8;
+    const uint64_t n = 6;
+    fill_pattern(s.sim, src, n * item, 73);
+    dmasim_signal_set(dmasim_dmac_eop(s.dmac), 1); /* no channel ready */
+    dmasim_dma_transfer t = xfer(src, dst, n, item, DMASIM_DMA_BURST);
+    start(&s, ch, &t);
+    uint64_t B = 0;
+    for (uint64_t k = 0; k < n; k++)
+        B += x_unit(&c, src + k * item, dst + k * item, item);
+    const dmasim_time Tf = (c.arb + x_unit(&c, src, dst, item)) * c.P + c.P + c.P / 2; /* inside unit 1 */
+    action fall;
+    at(&s, &fall, Tf, act_eop, 0, 0);
+    sys_run(&s);
+    dmasim_dma_channel_status st = ch_status(&s, ch);
+    ck_assert_int_eq(st.aborted, 0);
+    ck_assert_int_eq(st.tc, 1);
+    ck_assert_uint_eq(st.items_done, n);
+    ck_assert_uint_eq(st.end_time, (c.arb + B) * c.P);
+    ck_assert_uint_eq(reg_peek(&s, chreg(ch, DMASIM_DMAC_STATUS)), DMASIM_DMAC_STATUS_TC);
+    check_pattern(s.sim, dst, n * item, 73, "the whole block");
+    sys_free(&s);
+}
+END_TEST
+
+/* Autoinitialize with a device in burst mode (docs/dmac.md, Terminal count): the reloaded
+ * channel waits for DREQ before its next block. DREQ rises at T1 and drops after one item; the
+ * block holds the bus to TC at t1 = edge(T1) + (arb + B) * P; the next block starts when DREQ
+ * rises again at T2 > t1: t2 = edge(T2) + (arb + B) * P, in a second tenure. */
+START_TEST(test_autoinitialize_with_device_burst_next_block_waits_for_dreq)
+{
+    fcfg c = cfg_default(_i);
+    c.ws_lo = 1;
+    fsys s;
+    sys_init(&s, &c);
+    edges tc;
+    watch(&s, "dmac0.ch3.tc", &tc);
+    const unsigned ch = 3;
+    const uint32_t item = 8;
+    const uint64_t n = 4;
+    const dmasim_addr src = 0x2000;
+    uint64_t B = 0;
+    for (uint64_t k = 0; k < n; k++)
+        B += x_txn(&c, src + k * item, item);
+    const dmasim_time T1 = c.P + c.P / 2, t1 = edge(&c, T1) + (c.arb + B) * c.P;
+    const dmasim_time T2 = t1 + 3 * c.P + c.P / 2, t2 = edge(&c, T2) + (c.arb + B) * c.P;
+    fill_pattern(s.sim, src, n * item, 74);
+    const fdev_step plan[] = {{T1, 1, 0, 1}, {T2, 1, 0, 1}};
+    fdev f;
+    fdev_attach(&s, &f, ch, 0, 2 * n * item, plan, 2);
+    dmasim_dma_transfer t = xfer(src, 0, n, item, DMASIM_DMA_BURST);
+    t.direction = DMASIM_DMA_MEM_TO_DEV;
+    t.autoinit = 1;
+    start(&s, ch, &t);
+    sys_run_until(&s, t2 + 10 * c.P);
+    ck_assert_uint_eq(tc.n, 4);
+    check_edge(&tc, 0, 1, t1, "tc");
+    check_edge(&tc, 2, 1, t2, "tc");
+    txrec tx[16];
+    ck_assert_uint_eq(dmac_txns(&s, tx, 16), 2 * n);
+    ck_assert_uint_eq(tx[n].start, edge(&c, T2) + c.arb * c.P);
+    ck_assert_uint_eq(stat_get(s.sim, "dmac0.tenures"), 2);
+    ck_assert_uint_eq(stat_get(s.sim, "dmac0.ch3.autoinits"), 2);
+    dmasim_dma_channel_status st = ch_status(&s, ch);
+    ck_assert_int_eq(st.busy, 1);
+    ck_assert_uint_eq(st.items_done, 0);
+    ck_assert_uint_eq(f.in_len, 2 * n * item);
+    fdev_check_in(&f, 0, n * item, 74, 0, "first block");
+    fdev_check_in(&f, n * item, n * item, 74, 0, "second block");
+    fdev_free(&f);
+    sys_free(&s);
+}
+END_TEST
+
+/* ======================================================================================= */
 
 static Suite *features_suite(void)
 {
@@ -2866,6 +3096,8 @@ static Suite *features_suite(void)
     tcase_add_loop_test(ch, test_tc_pin_pulses_one_bus_cycle_at_terminal_count, 0, 2);
     tcase_add_loop_test(ch, test_external_eop_aborts_channel_in_service_after_unit_in_progress, 0, 2);
     tcase_add_loop_test(ch, test_external_eop_aborts_channel_not_in_service_at_once, 0, 2);
+    tcase_add_loop_test(ch, test_external_eop_falling_edge_stops_nothing, 0, 2);
+    tcase_add_loop_test(ch, test_autoinitialize_with_device_burst_next_block_waits_for_dreq, 0, 2);
     suite_add_tcase(s, ch);
 
     TCase *sg = tcase_create("scatter_gather");
@@ -2884,6 +3116,10 @@ static Suite *features_suite(void)
     tcase_add_loop_test(regs, test_registers_request_shows_dreq_levels, 0, 2);
     tcase_add_loop_test(regs, test_registers_priority_write_switches_to_rotating, 0, 2);
     tcase_add_loop_test(regs, test_r11_dma_written_start_takes_effect_at_the_write_data_beat, 0, 2);
+    tcase_add_loop_test(regs, test_registers_invalid_programming_sets_err_erange_and_w1c_clears_it, 0, 2);
+    tcase_add_loop_test(regs, test_channel_start_refuses_ring_without_sg, 0, 2);
+    tcase_add_loop_test(regs, test_start_clears_tc_and_desc_and_the_irq, 0, 2);
+    tcase_add_loop_test(regs, test_registers_access_rules_size_priority_bit_and_pending_start, 0, 2);
     suite_add_tcase(s, regs);
 
     TCase *paths = tcase_create("fast_path_equals_reference_path");

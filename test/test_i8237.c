@@ -931,6 +931,36 @@ START_TEST(test_external_eop_aborts_after_the_byte_in_progress)
 }
 END_TEST
 
+/* An external EOP during the last byte: that byte takes the word count from 0 to FFFFh, which is
+ * terminal count (docs/i8237.md, End of process), so the end of process counts as a TC (status
+ * 0 to the device, chN.tc), not as an EOP abort. */
+START_TEST(test_external_eop_during_the_last_byte_is_terminal_count)
+{
+    const dmasim_time P = 10000;
+    const uint16_t count = 199; /* 200 bytes, no A8 change */
+    tsys *s = sys_new(_i, P, 1, 0);
+    tdev *v = &s->dev[2];
+    dmasim_i8237_program p = {0x0000, count, DMASIM_I8237_MODE_BLOCK | DMASIM_I8237_XFER_WRITE, 1, 1};
+    ck_assert_int_eq(dmasim_i8237_program_channel(s->dma, 2, &p), 0);
+    dmasim_signal_set(v->dreq, 1);
+    const dmasim_time end = (1 + 1 + 1 + 3 * ((dmasim_time)count + 1)) * P; /* SI S0 S1, 3 clocks a byte */
+    eop_drv e = {dmasim_i8237_eop_in(s->dma), {0}};
+    dmasim_event_init(&e.ev, eop_raise, &e);
+    dmasim_event_schedule(s->sim, &e.ev, end - P, DMASIM_PRIO_DEFAULT);
+    run_ok(s);
+    dmasim_i8237_channel_state st = chan_state(s, 2);
+    ck_assert_uint_eq(st.bytes, (uint64_t)count + 1);
+    ck_assert_uint_eq(st.current_count, 0xFFFF);
+    ck_assert_uint_eq(st.last_eop, end);
+    ck_assert(st.tc && st.masked);
+    ck_assert_int_eq(v->done_calls, 1);
+    ck_assert_int_eq(v->done_status, 0);
+    ck_assert_uint_eq(stat(s->sim, "i8237.ch2.tc"), 1);
+    ck_assert_uint_eq(stat(s->sim, "i8237.ch2.eop_aborts"), 0);
+    sys_free(s);
+}
+END_TEST
+
 /* ======================================================================================= */
 /* Page register reach                                                                      */
 /* ======================================================================================= */
@@ -1441,6 +1471,7 @@ static Suite *i8237_suite(void)
     tcase_add_test(modes, test_demand_mode_lets_the_cpu_in_between_bursts);
     tcase_add_test(modes, test_mask_set_at_tc_unless_autoinitialize);
     tcase_add_test(modes, test_external_eop_aborts_after_the_byte_in_progress);
+    tcase_add_loop_test(modes, test_external_eop_during_the_last_byte_is_terminal_count, 0, 2);
     tcase_add_test(modes, test_fixed_and_rotating_priority);
     tcase_add_test(modes, test_software_request_starts_block_mode_only);
     tcase_add_test(modes, test_pins_observed_single_mode_handshake_per_byte);

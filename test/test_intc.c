@@ -2,6 +2,7 @@
  * the registers report and mask them, and a CPU waiting on the output wakes when an enabled
  * source fires. */
 #include <check.h>
+#include <stdio.h>
 #include "testutil.h"
 
 #define REGS 0xF0000000u
@@ -142,6 +143,75 @@ START_TEST(test_cpu_wakes_on_an_enabled_source_only)
 }
 END_TEST
 
+static uint32_t intc_reg(dmasim_bus *bus, uint32_t off)
+{
+    uint8_t b[4];
+    ck_assert_int_eq(dmasim_bus_debug_read(bus, INTC + off, b, 4), 0);
+    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+static uint64_t intc_stat(dmasim_sim *sim, const char *path)
+{
+    uint64_t v = 0;
+    ck_assert_int_eq(dmasim_sim_stat_u64(sim, path, &v), 0);
+    return v;
+}
+
+/* The register file line by line (include/dmasim/intc.h), with three test-driven inputs on an
+ * 8-line controller: ENABLE keeps only the existing lines' bits; ACTIVE = PENDING & ENABLE;
+ * HIGHEST is the lowest-numbered active line (all ones when none); the output counts its rising
+ * edges only (a second enabled source while it is high is not one), and a line counts its
+ * rising edges only. */
+START_TEST(test_registers_active_highest_and_rising_edge_counts)
+{
+    dmasim_sim *sim = tu_sim(_i);
+    dmasim_bus *bus = tu_bus(sim);
+    dmasim_intc *c = NULL;
+    ck_assert_int_eq(dmasim_intc_create(sim, NULL, &c), 0); /* 8 lines */
+    ck_assert_int_eq(dmasim_intc_map(c, bus, INTC), 0);
+    dmasim_signal *in[3];
+    for (unsigned i = 0; i < 3; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "src%u", i);
+        ck_assert_int_eq(dmasim_signal_create(sim, name, 1, 0, &in[i]), 0);
+        ck_assert_int_eq(dmasim_intc_connect(c, i, in[i]), 0);
+    }
+    dmasim_signal *out = dmasim_intc_irq(c);
+    const uint8_t all[4] = {0xFF, 0xFF, 0xFF, 0xFF};
+    ck_assert_int_eq(dmasim_bus_debug_write(bus, INTC + DMASIM_INTC_ENABLE, all, 4), 0);
+    ck_assert_uint_eq(intc_reg(bus, DMASIM_INTC_ENABLE), 0xFFu); /* lines 0..7 */
+    const uint8_t en[4] = {0x05, 0, 0, 0};                        /* lines 0 and 2 */
+    ck_assert_int_eq(dmasim_bus_debug_write(bus, INTC + DMASIM_INTC_ENABLE, en, 4), 0);
+
+    dmasim_signal_set(in[1], 1); /* disabled: pending, not active */
+    ck_assert_uint_eq(intc_reg(bus, DMASIM_INTC_PENDING), 1u << 1);
+    ck_assert_uint_eq(intc_reg(bus, DMASIM_INTC_ACTIVE), 0);
+    ck_assert_uint_eq(intc_reg(bus, DMASIM_INTC_HIGHEST), 0xFFFFFFFFu);
+    ck_assert_uint_eq(dmasim_signal_value(out), 0);
+
+    dmasim_signal_set(in[2], 1);
+    ck_assert_uint_eq(intc_reg(bus, DMASIM_INTC_ACTIVE), 1u << 2);
+    ck_assert_uint_eq(intc_reg(bus, DMASIM_INTC_HIGHEST), 2);
+    ck_assert_uint_eq(dmasim_signal_value(out), 1);
+    dmasim_signal_set(in[0], 1); /* the output is already high */
+    ck_assert_uint_eq(intc_reg(bus, DMASIM_INTC_PENDING), 7);
+    ck_assert_uint_eq(intc_reg(bus, DMASIM_INTC_ACTIVE), 5);
+    ck_assert_uint_eq(intc_reg(bus, DMASIM_INTC_HIGHEST), 0);
+    ck_assert_uint_eq(intc_stat(sim, "intc0.irq_assertions"), 1);
+
+    dmasim_signal_set(in[0], 0);
+    dmasim_signal_set(in[2], 0);
+    ck_assert_uint_eq(dmasim_signal_value(out), 0);
+    dmasim_signal_set(in[2], 1);
+    ck_assert_uint_eq(dmasim_signal_value(out), 1);
+    ck_assert_uint_eq(intc_stat(sim, "intc0.irq_assertions"), 2);
+    ck_assert_uint_eq(intc_stat(sim, "intc0.line0.assertions"), 1);
+    ck_assert_uint_eq(intc_stat(sim, "intc0.line1.assertions"), 1);
+    ck_assert_uint_eq(intc_stat(sim, "intc0.line2.assertions"), 2);
+    dmasim_sim_destroy(sim);
+}
+END_TEST
+
 START_TEST(test_bad_configuration_is_rejected)
 {
     dmasim_sim *sim = tu_sim(0);
@@ -163,6 +233,7 @@ static Suite *intc_suite(void)
     tcase_add_loop_test(t, test_output_is_the_or_of_enabled_lines, 0, 2);
     tcase_add_loop_test(t, test_registers_report_and_mask_the_sources, 0, 2);
     tcase_add_loop_test(t, test_cpu_wakes_on_an_enabled_source_only, 0, 2);
+    tcase_add_loop_test(t, test_registers_active_highest_and_rising_edge_counts, 0, 2);
     tcase_add_test(t, test_bad_configuration_is_rejected);
     suite_add_tcase(s, t);
     return s;
