@@ -653,6 +653,88 @@ START_TEST(test_audio_masked_dma_underruns_at_the_right_ticks)
 }
 END_TEST
 
+/* A card of 48 kHz, 4-byte frames, driven through its device ops without a DMAC: takes of
+ * chosen sizes at chosen times. */
+static dmasim_audio *mk_card(dmasim_sim *sim, const char *name, uint32_t fifo, uint32_t threshold, uint32_t item)
+{
+    dmasim_audio_config c;
+    dmasim_audio_config_init(&c);
+    c.name = name;
+    c.sample_rate = 48000;
+    c.frame_bytes = 4;
+    c.fifo_size = fifo;
+    c.threshold = threshold;
+    c.item_size = item;
+    dmasim_audio *a = NULL;
+    int err = dmasim_audio_create(sim, &c, &a);
+    ck_assert_msg(err == 0, "audio_create: %s", dmasim_sim_errmsg(sim));
+    return a;
+}
+
+/* `n` takes of `len` bytes at now; returns how many the card accepted. */
+static unsigned take_n(dmasim_audio *a, unsigned n, uint32_t len, dmasim_time now)
+{
+    static const uint8_t zeros[64];
+    unsigned ok = 0;
+    for (unsigned i = 0; i < n; i++)
+        ok += dmasim_audio_device_ops()->take(a, zeros, len, now) == 0;
+    return ok;
+}
+
+static uint64_t dreq_at(dmasim_sim *sim, dmasim_audio *a, dmasim_time t)
+{
+    ck_assert_int_eq(dmasim_sim_run_until(sim, t), 0);
+    return dmasim_signal_value(dmasim_audio_dreq(a));
+}
+
+/* DREQ by the rules of docs/devices.md: high while the FIFO is empty; down when the room is
+ * below item_size (a take that would not fit is refused: take_full); up again at the tick that
+ * makes the room >= threshold (a threshold of 30 bytes needs ceil(30 / 4) = 8 frames played:
+ * tick 7), or, when the threshold cannot be reached while a frame is left, at the tick that
+ * leaves less than a frame (66 bytes in 4-byte frames: 16 frames, tick 15 leaves 2).
+ * dreq_high_ps sums the high intervals, the current one included. */
+START_TEST(test_audio_dreq_follows_room_threshold_and_starvation)
+{
+    const dmasim_time t1 = 1000;
+    dmasim_sim *sim = tu_sim(0);
+    dmasim_audio *room = mk_card(sim, "room0", 64, 30, 4), *starve = mk_card(sim, "starve0", 66, 66, 2);
+    ck_assert_uint_eq(dreq_at(sim, room, t1), 1);
+    ck_assert_uint_eq(dmasim_signal_value(dmasim_audio_dreq(starve)), 1);
+    /* fill both: 16 items of 4 bytes, 33 of 2; one more is refused */
+    ck_assert_uint_eq(take_n(room, 17, 4, t1), 16);
+    ck_assert_uint_eq(take_n(starve, 34, 2, t1), 33);
+    ck_assert_uint_eq(dmasim_signal_value(dmasim_audio_dreq(room)), 0);
+    ck_assert_uint_eq(dmasim_signal_value(dmasim_audio_dreq(starve)), 0);
+    ck_assert_uint_eq(stat(sim, "room0.take_full"), 1);
+    ck_assert_uint_eq(stat(sim, "starve0.take_full"), 1);
+    ck_assert_uint_eq(stat(sim, "room0.bytes"), 64);
+    ck_assert_uint_eq(stat(sim, "starve0.bytes"), 66);
+    ck_assert_uint_eq(stat(sim, "room0.dreq_high_ps"), t1); /* high from 0 to t1 */
+    ck_assert_int_eq(dmasim_audio_start(room, t1, 0), 0);
+    ck_assert_int_eq(dmasim_audio_start(starve, t1, 0), 0);
+
+    ck_assert_uint_eq(dreq_at(sim, room, tick(t1, 7) - 1), 0);
+    ck_assert_uint_eq(stat(sim, "room0.frames"), 7);
+    ck_assert_uint_eq(stat(sim, "room0.dreq_high_ps"), t1);
+    ck_assert_uint_eq(dreq_at(sim, room, tick(t1, 7)), 1);
+    ck_assert_uint_eq(stat(sim, "room0.frames"), 8);
+    ck_assert_uint_eq(dreq_at(sim, room, tick(t1, 7) + 500), 1);
+    ck_assert_uint_eq(stat(sim, "room0.dreq_high_ps"), t1 + 500);
+
+    ck_assert_uint_eq(dreq_at(sim, starve, tick(t1, 15) - 1), 0);
+    ck_assert_uint_eq(dreq_at(sim, starve, tick(t1, 15)), 1);
+    ck_assert_uint_eq(stat(sim, "starve0.frames"), 16);
+    ck_assert_uint_eq(stat(sim, "starve0.underruns"), 0);
+    /* the 2 bytes left are less than a frame: the next tick underruns */
+    ck_assert_uint_eq(dreq_at(sim, starve, tick(t1, 16)), 1);
+    ck_assert_uint_eq(stat(sim, "starve0.underruns"), 1);
+    ck_assert_uint_eq(stat(sim, "starve0.first_underrun_ps"), tick(t1, 16));
+    ck_assert_int_eq(dmasim_audio_stop(room), 0);
+    ck_assert_int_eq(dmasim_audio_stop(starve), 0);
+    dmasim_sim_destroy(sim);
+}
+END_TEST
+
 /* ---- NIC ---- */
 
 #define DESCS 0x100000u
@@ -1133,6 +1215,9 @@ START_TEST(test_busmaster_copy_time_follows_r1_r3)
             ck_assert_uint_eq(st.transactions, n);
             ck_assert_uint_eq(st.end_time, end);
             ck_assert_uint_eq(stat(r->sim, "bm0.bus_cycles"), cyc - n); /* arbitration is not a transaction's */
+            ck_assert_uint_eq(stat(r->sim, "bm0.transactions"), n);
+            ck_assert_uint_eq(stat(r->sim, "bm0.bytes"), cases[i].len);
+            ck_assert_uint_eq(stat(r->sim, "bm0.jobs"), 1);
             uint8_t buf[1000];
             dmasim_mem_read(r->sim, cases[i].addr, buf, cases[i].len);
             for (uint64_t k = 0; k < cases[i].len; k++)
@@ -1208,6 +1293,10 @@ START_TEST(test_busmaster_behind_iommu_pays_walks_and_faults)
         ck_assert_uint_eq(rec.status, DMASIM_EFAULT);
         ck_assert_uint_eq(dmasim_iommu_fault_count(mmu), 1);
         ck_assert_uint_eq(stat(r->sim, "bm0.errors"), 1);
+        /* two jobs: 128 data transactions, then the one of 0x40 bytes before the fault */
+        ck_assert_uint_eq(stat(r->sim, "bm0.jobs"), 2);
+        ck_assert_uint_eq(stat(r->sim, "bm0.transactions"), 128 + 1);
+        ck_assert_uint_eq(stat(r->sim, "bm0.bytes"), 0x2000 + 0x40);
     }
     stats_identical(rr[0].sim, rr[1].sim);
     dmasim_sim_destroy(rr[0].sim);
@@ -1388,6 +1477,10 @@ START_TEST(test_unknown_kinds_presets_and_bad_parameters_are_clear_errors)
     ac.threshold = 257;
     ck_assert_int_eq(dmasim_audio_create(sim, &ac, &a), DMASIM_ERANGE);
     ck_assert_ptr_nonnull(strstr(dmasim_sim_errmsg(sim), "threshold 257 bytes exceeds fifo_size 256"));
+    dmasim_audio_config_init(&ac); /* threshold: item_size..fifo_size (devices.h) */
+    ac.threshold = ac.item_size - 1;
+    ck_assert_int_eq(dmasim_audio_create(sim, &ac, &a), DMASIM_ERANGE);
+    ck_assert_ptr_nonnull(strstr(dmasim_sim_errmsg(sim), "is below item_size"));
 
     dmasim_nic *nic = NULL;
     dmasim_nic_config_init(&nc);
@@ -1406,6 +1499,13 @@ START_TEST(test_unknown_kinds_presets_and_bad_parameters_are_clear_errors)
     dmasim_busmaster_config_init(&bc);
     bc.txn_size = 48;
     ck_assert_int_eq(dmasim_busmaster_create(bus, &bc, &b), DMASIM_ERANGE);
+    dmasim_busmaster_config_init(&bc); /* gap_cycles: 0..1000000000 */
+    bc.gap_cycles = 1000000001u;
+    ck_assert_int_eq(dmasim_busmaster_create(bus, &bc, &b), DMASIM_ERANGE);
+    ck_assert_ptr_nonnull(strstr(dmasim_sim_errmsg(sim), "gap_cycles 1000000001 out of range 0..1000000000"));
+    bc.name = "bm_gap";
+    bc.gap_cycles = 1000000000u;
+    ck_assert_int_eq(dmasim_busmaster_create(bus, &bc, &b), 0);
     dmasim_busmaster_config_init(&bc);
     ck_assert_int_eq(dmasim_busmaster_create(bus, &bc, &b), 0);
     dmasim_busmaster_job j = {.to_memory = 1, .addr = 0, .length = 0};
@@ -1535,6 +1635,7 @@ static Suite *devices_suite(void)
     tcase_add_test(audio, test_audio_dma_keeping_up_never_underruns);
     tcase_add_test(audio, test_audio_late_dma_underruns_until_first_take);
     tcase_add_test(audio, test_audio_masked_dma_underruns_at_the_right_ticks);
+    tcase_add_test(audio, test_audio_dreq_follows_room_threshold_and_starvation);
     suite_add_tcase(s, audio);
     TCase *nic = tcase_create("nic");
     tcase_set_timeout(nic, 120);

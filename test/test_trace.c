@@ -178,7 +178,7 @@ typedef struct vchange {
 } vchange;
 
 typedef struct vcd_file {
-    vvar vars[64];
+    vvar vars[256];
     int nvars;
     vchange *ch;
     size_t nch;
@@ -226,7 +226,7 @@ static void vcd_parse(char *text, vcd_file *f)
                 *(dot ? dot : scope) = '\0';
             } else if (sscanf(line, "$var wire %u %7s %95s %95s", &w, b, c, d) == 4) {
                 ck_assert_str_eq(d, "$end");
-                ck_assert_int_lt(f->nvars, 64);
+                ck_assert_int_lt(f->nvars, 256);
                 vvar *v = &f->vars[f->nvars++];
                 snprintf(v->name, sizeof v->name, "%s%s%s", scope, scope[0] ? "." : "", c);
                 strcpy(v->code, b);
@@ -711,6 +711,190 @@ START_TEST(test_vcd_errors)
 }
 END_TEST
 
+/* ---- bare signals, set by hand between runs (no bus, no DMAC) ---- */
+
+static dmasim_signal *new_pin(dmasim_sim *sim, const char *name, unsigned width)
+{
+    dmasim_signal *sig = NULL;
+    ck_assert_int_eq(dmasim_signal_create(sim, name, width, 0, &sig), 0);
+    return sig;
+}
+
+/* Advance the bare simulation to t, where the next dmasim_signal_set() happens. */
+static void go_to(dmasim_sim *sim, dmasim_time t)
+{
+    ck_assert_int_eq(dmasim_sim_run_until(sim, t), 0);
+    ck_assert_uint_eq(dmasim_sim_now(sim), t);
+}
+
+/* The variables of a VCD header in declaration order are the signals in creation order, and
+ * their identifier codes (IEEE 1364 §18) are printable ASCII '!'..'~' (33..126), distinct,
+ * and short: one character for the first 94 variables, two for the next ones. The first two
+ * are '!' and '"' (docs/tracing.md's example: '!' owner, '"' irq). */
+START_TEST(test_vcd_identifier_codes_are_printable_and_distinct_past_94_variables)
+{
+    enum { N = 200 }; /* > 94: two-character codes */
+    dmasim_sim *sim = NULL;
+    ck_assert_int_eq(dmasim_sim_create(NULL, &sim), 0);
+    dmasim_signal *sigs[N];
+    for (int i = 0; i < N; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "blk.s%03d", i);
+        sigs[i] = new_pin(sim, name, 1);
+    }
+    dmasim_trace_vcd *v;
+    ck_assert_int_eq(dmasim_trace_vcd_open(sim, "codes.vcd", &v), 0);
+    go_to(sim, 1000);
+    for (int i = 0; i < N; i++)
+        dmasim_signal_set(sigs[i], 1);
+    ck_assert_int_eq(dmasim_trace_vcd_close(v), 0);
+    vcd_file f;
+    vcd_load("codes.vcd", &f);
+    ck_assert_int_eq(f.nvars, N);
+    ck_assert_str_eq(f.vars[0].code, "!");
+    ck_assert_str_eq(f.vars[1].code, "\"");
+    for (int i = 0; i < N; i++) {
+        ck_assert_str_eq(f.vars[i].name, dmasim_signal_name(sigs[i]));
+        size_t len = strlen(f.vars[i].code);
+        ck_assert_uint_eq(len, i < 94 ? 1 : 2);
+        for (size_t k = 0; k < len; k++)
+            ck_assert_msg(f.vars[i].code[k] >= 33 && f.vars[i].code[k] <= 126, "var %d: code byte %d", i,
+                          (unsigned char)f.vars[i].code[k]);
+        for (int j = 0; j < i; j++)
+            ck_assert_msg(strcmp(f.vars[i].code, f.vars[j].code) != 0, "vars %d and %d share code '%s'", j, i,
+                          f.vars[i].code);
+    }
+    /* every variable changes once, to 1, at 1000: each change names its own variable */
+    ck_assert_uint_eq(f.nch, 2 * N);
+    for (int i = 0; i < N; i++) {
+        ck_assert_uint_eq(vcd_changes(&f, f.vars[i].name), 1);
+        ck_assert_uint_eq(vcd_when(&f, f.vars[i].name, 1, 0), 1000);
+    }
+    free(f.ch);
+    remove("codes.vcd");
+    dmasim_sim_destroy(sim);
+}
+END_TEST
+
+/* A VCD reference is one token of printable ASCII: whitespace and control bytes of a signal
+ * name (DEL, 0x7f, included) do not reach the file; the other bytes stay. */
+START_TEST(test_vcd_names_have_no_whitespace_or_control_bytes)
+{
+    static const char *names[] = {"del\x7f.pin", "sp ace.t\tab", "ctl\x01.x\x1f", "plain.ok"};
+    enum { N = sizeof names / sizeof names[0] };
+    dmasim_sim *sim = NULL;
+    ck_assert_int_eq(dmasim_sim_create(NULL, &sim), 0);
+    for (int i = 0; i < N; i++)
+        new_pin(sim, names[i], 1);
+    dmasim_trace_vcd *v;
+    ck_assert_int_eq(dmasim_trace_vcd_open(sim, "names.vcd", &v), 0);
+    ck_assert_int_eq(dmasim_trace_vcd_close(v), 0);
+    size_t len;
+    char *text = slurp("names.vcd", &len);
+    const char *defs_end = strstr(text, "$enddefinitions $end\n");
+    ck_assert_ptr_nonnull(defs_end);
+    /* the header: printable ASCII, spaces between tokens only */
+    for (const char *p = text; p < defs_end; p++)
+        ck_assert_msg(*p == '\n' || (*p >= ' ' && *p <= '~'), "header byte 0x%02x at %ld", (unsigned char)*p,
+                      (long)(p - text));
+    /* each declaration has its fixed number of tokens: no name split in two */
+    size_t scopes = 0, vars = 0;
+    for (const char *line = text; line < defs_end; line = strchr(line, '\n') + 1) {
+        size_t tokens = 0;
+        for (const char *p = line; *p != '\n'; p++)
+            tokens += *p != ' ' && (p == line || p[-1] == ' ');
+        if (strncmp(line, "$scope ", 7) == 0) {
+            ck_assert_uint_eq(tokens, 4);
+            scopes++;
+        } else if (strncmp(line, "$var ", 5) == 0) {
+            ck_assert_uint_eq(tokens, 6);
+            vars++;
+        }
+    }
+    ck_assert_uint_eq(scopes, N);
+    ck_assert_uint_eq(vars, N);
+    vcd_file f;
+    vcd_parse(text, &f);
+    ck_assert_int_eq(f.nvars, N);
+    for (int i = 0; i < N; i++) { /* same length, same printable bytes */
+        const char *a = f.vars[i].name, *b = names[i];
+        ck_assert_uint_eq(strlen(a), strlen(b));
+        for (; *b; a++, b++)
+            if (*b > ' ' && *b < 0x7f)
+                ck_assert_int_eq(*a, *b);
+    }
+    free(f.ch);
+    free(text);
+    remove("names.vcd");
+    dmasim_sim_destroy(sim);
+}
+END_TEST
+
+/* After $dumpvars a value is written only when it changes (a signal set back to its value at
+ * the same instant, a zero-width glitch, writes nothing; an instant with nothing to write has no
+ * timestamp), and the changes of one instant come in $var order (creation order), whatever the
+ * order in which the signals were set. */
+START_TEST(test_vcd_writes_only_changes_in_var_order)
+{
+    dmasim_sim *sim = NULL;
+    ck_assert_int_eq(dmasim_sim_create(NULL, &sim), 0);
+    dmasim_signal *a = new_pin(sim, "t.a", 1), *b = new_pin(sim, "t.b", 1), *c = new_pin(sim, "t.c", 1),
+                  *w = new_pin(sim, "t.w", 8);
+    dmasim_trace_vcd *v;
+    ck_assert_int_eq(dmasim_trace_vcd_open(sim, "changes.vcd", &v), 0);
+    go_to(sim, 1000); /* set in reverse order */
+    dmasim_signal_set(w, 7);
+    dmasim_signal_set(c, 1);
+    dmasim_signal_set(b, 1);
+    dmasim_signal_set(a, 1);
+    go_to(sim, 2000); /* glitches on a and w; b really falls */
+    dmasim_signal_set(w, 5);
+    dmasim_signal_set(a, 0);
+    dmasim_signal_set(b, 0);
+    dmasim_signal_set(a, 1);
+    dmasim_signal_set(w, 7);
+    go_to(sim, 3000); /* glitches only */
+    dmasim_signal_set(c, 0);
+    dmasim_signal_set(c, 1);
+    go_to(sim, 4000);
+    ck_assert_int_eq(dmasim_trace_vcd_close(v), 0);
+    size_t len;
+    char *text = slurp("changes.vcd", &len);
+    ck_assert_ptr_null(strstr(text, "\n#3000\n"));
+    ck_assert_str_eq(text + len - 7, "\n#4000\n");
+    vcd_file f;
+    vcd_parse(text, &f);
+    ck_assert_int_eq(f.nvars, 4);
+    static const char *order[] = {"t.a", "t.b", "t.c", "t.w"};
+    for (int i = 0; i < 4; i++)
+        ck_assert_str_eq(f.vars[i].name, order[i]);
+    /* $dumpvars (4), then a, b, c, w at 1000, then b alone at 2000 */
+    ck_assert_uint_eq(f.nch, 4 + 4 + 1);
+    for (int i = 0; i < 4; i++) {
+        const vchange *x = &f.ch[f.nvars + i];
+        ck_assert_uint_eq(x->t, 1000);
+        ck_assert_int_eq(x->var, i);
+        ck_assert_uint_eq(x->value, i == 3 ? 7 : 1);
+    }
+    ck_assert_uint_eq(f.ch[8].t, 2000);
+    ck_assert_int_eq(f.ch[8].var, var_by_name(&f, "t.b"));
+    ck_assert_uint_eq(f.ch[8].value, 0);
+    /* no change repeats a variable's value */
+    uint64_t last[4] = {0};
+    for (size_t i = 0; i < f.nch; i++) {
+        const vchange *x = &f.ch[i];
+        if (i >= (size_t)f.nvars)
+            ck_assert_msg(x->value != last[x->var], "%s written again as %llu at %llu", f.vars[x->var].name,
+                          (unsigned long long)x->value, (unsigned long long)x->t);
+        last[x->var] = x->value;
+    }
+    free(f.ch);
+    free(text);
+    remove("changes.vcd");
+    dmasim_sim_destroy(sim);
+}
+END_TEST
+
 /* ======================================================================================= */
 /* Timeline                                                                                 */
 /* ======================================================================================= */
@@ -850,6 +1034,9 @@ static Suite *trace_suite(void)
     tcase_add_test(vcd, test_vcd_orders_transactions_reported_ahead_of_time);
     tcase_add_test(vcd, test_vcd_close_mid_run_ends_at_that_time);
     tcase_add_test(vcd, test_vcd_errors);
+    tcase_add_test(vcd, test_vcd_identifier_codes_are_printable_and_distinct_past_94_variables);
+    tcase_add_test(vcd, test_vcd_names_have_no_whitespace_or_control_bytes);
+    tcase_add_test(vcd, test_vcd_writes_only_changes_in_var_order);
     suite_add_tcase(s, vcd);
     TCase *tl = tcase_create("timeline");
     tcase_set_timeout(tl, 60);
