@@ -630,21 +630,10 @@ static void act_mask(action *a) { ck_assert_int_eq(dmasim_dmac_set_mask(a->s->dm
 static void act_eop(action *a) { dmasim_signal_set(dmasim_dmac_eop(a->s->dmac), a->arg); }
 
 /* The end of a scenario: its statistics into *snap (if asked), then the simulation goes. */
-/* The two headline results of a scenario - what it measured and what the timing rules
- * (docs/timing.md R20-R22, docs/dmac.md) give for it - returned so that each test asserts them in
- * its own body; the scenario checks its other details (unit times, pins, bytes) itself. */
-typedef struct outcome {
-    const char *what[2];
-    uint64_t got[2], want[2];
-} outcome;
-
-static void outcome_set(outcome *o, int k, const char *what, uint64_t got, uint64_t want)
-{
-    o->what[k] = what;
-    o->got[k] = got;
-    o->want[k] = want;
-}
-
+/* A scenario returns its two headline results as a tu_outcome (testutil.h) - what it measured and
+ * what the timing rules (docs/timing.md R20-R22, docs/dmac.md) give for it - so that each test
+ * asserts them in its own body; the scenario checks its other details (unit times, pins, bytes)
+ * itself. */
 static void finish(fsys *s, tu_stat_snap *snap)
 {
     if (snap)
@@ -665,9 +654,9 @@ static void finish(fsys *s, tu_stat_snap *snap)
  * Variants: 0 device to memory, default bus; 1 the same on a 4-byte bus with 2 arbitration and
  * 2 address cycles, 2 wait states and 16-byte items at an address = 4 mod 8 (4 beats each);
  * 2, 3 the same memory to device. */
-static outcome sc_fly_by(int ref, int v, tu_stat_snap *snap)
+static tu_outcome sc_fly_by(int ref, int v, tu_stat_snap *snap)
 {
-    outcome o = {0};
+    tu_outcome o = {0};
     fcfg c = cfg_default(ref);
     uint32_t item = 8;
     const uint64_t n = 6;
@@ -723,11 +712,11 @@ static outcome sc_fly_by(int ref, int v, tu_stat_snap *snap)
     const dmasim_time end = cur;
     dmasim_dma_channel_status st = ch_status(&s, ch);
     ck_assert_uint_eq(st.start_time, 0);
-    outcome_set(&o, 0, "end_time (ps)", st.end_time, end);
+    tu_outcome_set(&o, 0, "end_time (ps)", st.end_time, end);
     ck_assert_int_eq(st.tc, 1);
     ck_assert_int_eq(st.busy, 0);
     ck_assert_int_eq(st.error, 0);
-    outcome_set(&o, 1, "items", st.items_done, n);
+    tu_outcome_set(&o, 1, "items", st.items_done, n);
     ck_assert_uint_eq(stat_get(s.sim, "dmac0.ch1.completion_cycles"), end / c.P);
     ck_assert_uint_eq(stat_get(s.sim, "dmac0.ch1.items"), n);
     ck_assert_uint_eq(stat_get(s.sim, "dmac0.ch1.bytes"), n * item);
@@ -765,9 +754,9 @@ static outcome sc_fly_by(int ref, int v, tu_stat_snap *snap)
  * the end of that unit (E1 = edge(T1) + (arb + n1 units)), a CPU request that waited since r
  * is served in the gap (it reads REQUEST: 0), DREQ rises again at T2 and the remaining n2
  * units run from edge(T2) + arb. Variants: 0 device to memory, 1 memory to device. */
-static outcome sc_demand(int ref, int v, tu_stat_snap *snap)
+static tu_outcome sc_demand(int ref, int v, tu_stat_snap *snap)
 {
-    outcome o = {0};
+    tu_outcome o = {0};
     fcfg c = cfg_default(ref);
     c.with_cpu = 1;
     c.ws_lo = 1;
@@ -825,9 +814,9 @@ static outcome sc_demand(int ref, int v, tu_stat_snap *snap)
             ck_assert_uint_eq(cur, E1);
     }
     dmasim_dma_channel_status st = ch_status(&s, ch);
-    outcome_set(&o, 0, "end_time (ps)", st.end_time, end);
+    tu_outcome_set(&o, 0, "end_time (ps)", st.end_time, end);
     ck_assert_int_eq(st.tc, 1);
-    outcome_set(&o, 1, "items", st.items_done, n);
+    tu_outcome_set(&o, 1, "items", st.items_done, n);
     ck_assert_uint_eq(stat_get(s.sim, "dmac0.tenures"), 2);
     ck_assert_uint_eq(stat_get(s.sim, "bus0.master.dmac0.grants"), 2);
     /* the CPU waited from r to E1 (the DMAC's), then read REQUEST with DREQ low */
@@ -855,9 +844,9 @@ static outcome sc_demand(int ref, int v, tu_stat_snap *snap)
  * the DMAC still holds the bus to TC: completion = edge(T1) + arb + n units, in one tenure; a
  * CPU request made during the block waits for its end (and then reads REQUEST: 0). Variants:
  * 0 device to memory, 1 memory to device. */
-static outcome sc_burst_device(int ref, int v, tu_stat_snap *snap)
+static tu_outcome sc_burst_device(int ref, int v, tu_stat_snap *snap)
 {
-    outcome o = {0};
+    tu_outcome o = {0};
     fcfg c = cfg_default(ref);
     c.with_cpu = 1;
     c.ws_lo = 1;
@@ -903,9 +892,9 @@ static outcome sc_burst_device(int ref, int v, tu_stat_snap *snap)
         ck_assert_uint_eq(tx[k].start, tx[k - 1].end); /* back to back: the bus is held */
     ck_assert_uint_eq(tx[n - 1].end, end);
     dmasim_dma_channel_status st = ch_status(&s, ch);
-    outcome_set(&o, 0, "end_time (ps)", st.end_time, end);
+    tu_outcome_set(&o, 0, "end_time (ps)", st.end_time, end);
     ck_assert_int_eq(st.tc, 1);
-    outcome_set(&o, 1, "items", st.items_done, n);
+    tu_outcome_set(&o, 1, "items", st.items_done, n);
     ck_assert_uint_eq(dmasim_signal_value(f.dreq), 0);
     ck_assert_uint_eq(stat_get(s.sim, "dmac0.tenures"), 1);
     ck_assert_uint_eq(dmasim_cpu_cycles(s.cpu), Ec / Pc);
@@ -925,9 +914,9 @@ static outcome sc_burst_device(int ref, int v, tu_stat_snap *snap)
  * the channel's bit set); the device drops DREQ after k1 items and the channel waits; DREQ
  * rises again at T2 and the rest follows, one unit per grant. Variants: 0 device to memory,
  * 1 memory to device. */
-static outcome sc_cycle_stealing_device(int ref, int v, tu_stat_snap *snap)
+static tu_outcome sc_cycle_stealing_device(int ref, int v, tu_stat_snap *snap)
 {
-    outcome o = {0};
+    tu_outcome o = {0};
     fcfg c = cfg_default(ref);
     c.with_cpu = 1;
     c.ws_lo = 1;
@@ -985,9 +974,9 @@ static outcome sc_cycle_stealing_device(int ref, int v, tu_stat_snap *snap)
                       (unsigned long long)ustart[k], (unsigned long long)uend[k]);
     }
     dmasim_dma_channel_status st = ch_status(&s, ch);
-    outcome_set(&o, 0, "end_time (ps)", st.end_time, end);
+    tu_outcome_set(&o, 0, "end_time (ps)", st.end_time, end);
     ck_assert_int_eq(st.tc, 1);
-    outcome_set(&o, 1, "tenures", stat_get(s.sim, "dmac0.tenures"), n);
+    tu_outcome_set(&o, 1, "tenures", stat_get(s.sim, "dmac0.tenures"), n);
     ck_assert_uint_eq(stat_get(s.sim, "bus0.master.dmac0.grants"), n);
     ck_assert_uint_eq(dmasim_cpu_cycles(s.cpu), Ec / Pc);
     ck_assert_uint_eq(dmasim_cpu_stall_cycles_by(s.cpu, s.dm), (uend[0] - r) / Pc);
@@ -1009,9 +998,9 @@ static outcome sc_cycle_stealing_device(int ref, int v, tu_stat_snap *snap)
  *   Memory to device (variant 1): the read runs, then take() fails at its data time, so an
  *   attempt costs arb + the read; the same item is read again at the next attempt.
  * No byte is lost or duplicated. */
-static outcome sc_device_busy(int ref, int v, tu_stat_snap *snap)
+static tu_outcome sc_device_busy(int ref, int v, tu_stat_snap *snap)
 {
-    outcome o = {0};
+    tu_outcome o = {0};
     fcfg c = cfg_default(ref);
     c.ws_lo = 1;
     const uint32_t item = 8;
@@ -1091,10 +1080,10 @@ static outcome sc_device_busy(int ref, int v, tu_stat_snap *snap)
                       (unsigned long long)tx[i].end, (unsigned long long)xa[i], (unsigned long long)xs[i],
                       (unsigned long long)xe[i]);
     dmasim_dma_channel_status st = ch_status(&s, ch);
-    outcome_set(&o, 0, "end_time (ps)", st.end_time, end);
+    tu_outcome_set(&o, 0, "end_time (ps)", st.end_time, end);
     ck_assert_int_eq(st.tc, 1);
     ck_assert_int_eq(st.error, 0);
-    outcome_set(&o, 1, "items", st.items_done, n);
+    tu_outcome_set(&o, 1, "items", st.items_done, n);
     ck_assert_uint_eq(stat_get(s.sim, "dmac0.ch1.stalls"), stalls);
     ck_assert_uint_eq(f.busy, stalls);
     ck_assert_uint_eq(stat_get(s.sim, "dmac0.ch1.items"), n);
@@ -1125,9 +1114,9 @@ static outcome sc_device_busy(int ref, int v, tu_stat_snap *snap)
  *   1 cycle stealing, destination fixed: it holds the last item, the rest is untouched;
  *   2 burst on a 4-byte bus (8-byte items = 2 beats), destination decrementing: reversed;
  *   3 device to memory, burst, destination fixed: it holds the device's last item. */
-static outcome sc_steps(int ref, int v, tu_stat_snap *snap)
+static tu_outcome sc_steps(int ref, int v, tu_stat_snap *snap)
 {
-    outcome o = {0};
+    tu_outcome o = {0};
     fcfg c = cfg_default(ref);
     c.ws_hi = 1;
     if (v == 2)
@@ -1190,8 +1179,8 @@ static outcome sc_steps(int ref, int v, tu_stat_snap *snap)
         i++;
     }
     dmasim_dma_channel_status st = ch_status(&s, ch);
-    outcome_set(&o, 0, "end_time (ps)", st.end_time, cur);
-    outcome_set(&o, 1, "tc", (uint64_t)st.tc, 1);
+    tu_outcome_set(&o, 0, "end_time (ps)", st.end_time, cur);
+    tu_outcome_set(&o, 1, "tc", (uint64_t)st.tc, 1);
     ck_assert_uint_eq(stat_get(s.sim, "dmac0.ch0.completion_cycles"), cur / c.P);
     switch (v) {
     case 0: /* dst item k = src item n-1-k */
@@ -1251,9 +1240,9 @@ static void ai_on_tc(dmasim_signal *sig, uint64_t value, dmasim_time t, void *ct
  * (the destination ends with the second pattern), TC cleared by software in between (IRQ
  * falls, and rises again at t2), masked at t2. Variant 1: memory to a device in demand mode:
  * the device takes the block twice, then drops DREQ. */
-static outcome sc_autoinit(int ref, int v, tu_stat_snap *snap)
+static tu_outcome sc_autoinit(int ref, int v, tu_stat_snap *snap)
 {
-    outcome o = {0};
+    tu_outcome o = {0};
     fcfg c = cfg_default(ref);
     c.ws_lo = 1;
     const uint32_t item = 8;
@@ -1310,8 +1299,8 @@ static outcome sc_autoinit(int ref, int v, tu_stat_snap *snap)
     ck_assert_int_eq(st.busy, 1); /* it went on: reloaded for a third block */
     ck_assert_int_eq(st.tc, 1);
     ck_assert_int_eq(st.masked, m2m); /* autoinitialize never sets the mask bit */
-    outcome_set(&o, 0, "items of the block in progress", st.items_done, 0);
-    outcome_set(&o, 1, "end_time (ps; still running)", st.end_time, DMASIM_TIME_NEVER);
+    tu_outcome_set(&o, 0, "items of the block in progress", st.items_done, 0);
+    tu_outcome_set(&o, 1, "end_time (ps; still running)", st.end_time, DMASIM_TIME_NEVER);
     ck_assert_uint_eq(stat_get(s.sim, "dmac0.ch2.autoinits"), 2);
     ck_assert_uint_eq(stat_get(s.sim, "dmac0.ch2.transfers"), 3);
     ck_assert_uint_eq(stat_get(s.sim, "dmac0.ch2.items"), 2 * n);
@@ -1336,9 +1325,9 @@ static outcome sc_autoinit(int ref, int v, tu_stat_snap *snap)
 
 /* The mask bit is set at TC (without autoinitialize; the 8237A does so) and cleared by a new
  * start; the MASK register shows it. */
-static outcome sc_mask_at_tc(int ref, int v, tu_stat_snap *snap)
+static tu_outcome sc_mask_at_tc(int ref, int v, tu_stat_snap *snap)
 {
-    outcome o = {0};
+    tu_outcome o = {0};
     (void)v;
     fcfg c = cfg_default(ref);
     const uint32_t item = 8;
@@ -1356,7 +1345,7 @@ static outcome sc_mask_at_tc(int ref, int v, tu_stat_snap *snap)
         B += x_unit(&c, src + k * item, dst + k * item, item);
     const dmasim_time e1 = (c.arb + B) * c.P;
     dmasim_dma_channel_status st = ch_status(&s, ch);
-    outcome_set(&o, 0, "first end_time (ps)", st.end_time, e1);
+    tu_outcome_set(&o, 0, "first end_time (ps)", st.end_time, e1);
     ck_assert_int_eq(st.masked, 1);
     ck_assert_uint_eq(reg_peek(&s, chreg(ch, DMASIM_DMAC_MASK)), 1);
     ck_assert_uint_eq(reg_peek(&s, chreg(ch, DMASIM_DMAC_STATUS)), DMASIM_DMAC_STATUS_TC);
@@ -1375,7 +1364,7 @@ static outcome sc_mask_at_tc(int ref, int v, tu_stat_snap *snap)
         B2 += x_unit(&c, src + k * item, dst2 + k * item, item);
     st = ch_status(&s, ch);
     ck_assert_uint_eq(st.start_time, S2);
-    outcome_set(&o, 1, "second end_time (ps)", st.end_time, edge(&c, S2) + (c.arb + B2) * c.P);
+    tu_outcome_set(&o, 1, "second end_time (ps)", st.end_time, edge(&c, S2) + (c.arb + B2) * c.P);
     ck_assert_int_eq(st.masked, 1);
     ck_assert_int_eq(st.tc, 1);
     check_pattern(s.sim, dst, n * item, 17, "first transfer");
@@ -1391,9 +1380,9 @@ static outcome sc_mask_at_tc(int ref, int v, tu_stat_snap *snap)
  * Variant 1: a running cycle-stealing channel is masked and unmasked by the CPU through the
  * MASK register: after its first unit the CPU's MASK=1 write (R14: served between two units)
  * stops it; the MASK=0 write, whose data beat ends at W2, lets it go on from W2 + arb. */
-static outcome sc_masked(int ref, int v, tu_stat_snap *snap)
+static tu_outcome sc_masked(int ref, int v, tu_stat_snap *snap)
 {
-    outcome o = {0};
+    tu_outcome o = {0};
     fcfg c = cfg_default(ref);
     c.ws_hi = 1;
     c.with_cpu = v == 1;
@@ -1462,9 +1451,9 @@ static outcome sc_masked(int ref, int v, tu_stat_snap *snap)
                       (unsigned long long)ustart[k], (unsigned long long)uend[k]);
     }
     dmasim_dma_channel_status st = ch_status(&s, ch);
-    outcome_set(&o, 0, "end_time (ps)", st.end_time, uend[n - 1]);
+    tu_outcome_set(&o, 0, "end_time (ps)", st.end_time, uend[n - 1]);
     ck_assert_int_eq(st.tc, 1);
-    outcome_set(&o, 1, "items", st.items_done, n);
+    tu_outcome_set(&o, 1, "items", st.items_done, n);
     check_pattern(s.sim, dst, n * item, 18, "masked then unmasked");
     finish(&s, snap);
     return o;
@@ -1480,9 +1469,9 @@ static outcome sc_masked(int ref, int v, tu_stat_snap *snap)
  * the tag of each transaction the bus observer saw.
  * Variants: 0 fixed; 1 rotating (dmasim_dmac_config.rotating_priority); 2 rotating selected by
  * a CPU write of PRIORITY = 1 (the channels start after it). */
-static outcome sc_priority(int ref, int v, tu_stat_snap *snap)
+static tu_outcome sc_priority(int ref, int v, tu_stat_snap *snap)
 {
-    outcome o = {0};
+    tu_outcome o = {0};
     fcfg c = cfg_default(ref);
     c.ws_hi = 1;
     c.rotating = v == 1;
@@ -1535,7 +1524,7 @@ static outcome sc_priority(int ref, int v, tu_stat_snap *snap)
     }
     for (int j = 0; j < 2; j++) {
         dmasim_dma_channel_status st = ch_status(&s, chs[j]);
-        outcome_set(&o, j, "end_time (ps)", st.end_time, chend[j]);
+        tu_outcome_set(&o, j, "end_time (ps)", st.end_time, chend[j]);
         ck_assert_int_eq(st.tc, 1);
         check_pattern(s.sim, dst[j], n * item, 20 + (unsigned)j, "priority destination");
     }
@@ -1551,9 +1540,9 @@ static outcome sc_priority(int ref, int v, tu_stat_snap *snap)
 /* "<dmac>.chN.tc" rises at end_time and falls one bus cycle later (a pulse for whoever watches
  * the pin; an unwatched channel's pin never moves). Variants: 0 memory to memory, burst (one
  * event per tenure on the fast path); 1 cycle stealing; 2 device to memory, demand. */
-static outcome sc_tc_pin(int ref, int v, tu_stat_snap *snap)
+static tu_outcome sc_tc_pin(int ref, int v, tu_stat_snap *snap)
 {
-    outcome o = {0};
+    tu_outcome o = {0};
     fcfg c = cfg_default(ref);
     c.ws_lo = 2;
     const uint32_t item = 16;
@@ -1588,13 +1577,13 @@ static outcome sc_tc_pin(int ref, int v, tu_stat_snap *snap)
         cur += (v == 2 ? x_txn(&c, dst + k * item, item) : x_unit(&c, src + k * item, dst + k * item, item)) * c.P;
     }
     dmasim_dma_channel_status st = ch_status(&s, ch);
-    outcome_set(&o, 0, "end_time (ps)", st.end_time, cur);
+    tu_outcome_set(&o, 0, "end_time (ps)", st.end_time, cur);
     /* the run ends at terminal count: the pulse's end does not keep it going (watching TC changes
      * no result), TC is still high; time passing completes the pulse */
     ck_assert_uint_eq(dmasim_sim_now(s.sim), cur);
     ck_assert_uint_eq(tc.n, 1);
     sys_run_until(&s, cur + c.P);
-    outcome_set(&o, 1, "TC edges once time passed the pulse", tc.n, 2);
+    tu_outcome_set(&o, 1, "TC edges once time passed the pulse", tc.n, 2);
     check_edge(&tc, 0, 1, cur, "tc");
     check_edge(&tc, 1, 0, cur + c.P, "tc");
     ck_assert_int_eq(ch_status(&s, 0).tc, 1);
@@ -1615,9 +1604,9 @@ static outcome sc_tc_pin(int ref, int v, tu_stat_snap *snap)
  * channel stops (aborted, STATUS.EOP, IRQ at the end of that unit, no TC); the device is told
  * (DMASIM_ESTATE). EOP rises 1.5 cycles into unit 3: the channel ends after 4 units.
  * Variants: 0 memory to memory, burst; 1 device to memory, demand. */
-static outcome sc_eop_in_service(int ref, int v, tu_stat_snap *snap)
+static tu_outcome sc_eop_in_service(int ref, int v, tu_stat_snap *snap)
 {
-    outcome o = {0};
+    tu_outcome o = {0};
     fcfg c = cfg_default(ref);
     c.ws_hi = 1;
     const uint32_t item = 8;
@@ -1658,8 +1647,8 @@ static outcome sc_eop_in_service(int ref, int v, tu_stat_snap *snap)
     ck_assert_int_eq(st.tc, 0);
     ck_assert_int_eq(st.error, 0);
     ck_assert_int_eq(st.busy, 0);
-    outcome_set(&o, 0, "items", st.items_done, k_eop + 1);
-    outcome_set(&o, 1, "end_time (ps)", st.end_time, end);
+    tu_outcome_set(&o, 0, "items", st.items_done, k_eop + 1);
+    tu_outcome_set(&o, 1, "end_time (ps)", st.end_time, end);
     ck_assert_uint_eq(reg_peek(&s, chreg(ch, DMASIM_DMAC_STATUS)), DMASIM_DMAC_STATUS_EOP);
     ck_assert_uint_eq(irq.n, 1);
     check_edge(&irq, 0, 1, end, "irq");
@@ -1687,9 +1676,9 @@ static outcome sc_eop_in_service(int ref, int v, tu_stat_snap *snap)
 /* External EOP while no channel is in service: a cycle-stealing channel waits for the bus
  * while the CPU (served between two stolen units, R14) reads a register; EOP then stops the
  * channel at once, at EOP's own time, after the units it completed. */
-static outcome sc_eop_not_in_service(int ref, int v, tu_stat_snap *snap)
+static tu_outcome sc_eop_not_in_service(int ref, int v, tu_stat_snap *snap)
 {
-    outcome o = {0};
+    tu_outcome o = {0};
     (void)v;
     fcfg c = cfg_default(ref);
     c.with_cpu = 1;
@@ -1719,8 +1708,8 @@ static outcome sc_eop_not_in_service(int ref, int v, tu_stat_snap *snap)
     ck_assert_int_eq(st.aborted, 1);
     ck_assert_int_eq(st.busy, 0);
     ck_assert_int_eq(st.tc, 0);
-    outcome_set(&o, 0, "items", st.items_done, 1);
-    outcome_set(&o, 1, "end_time (ps)", st.end_time, Te);
+    tu_outcome_set(&o, 0, "items", st.items_done, 1);
+    tu_outcome_set(&o, 1, "end_time (ps)", st.end_time, Te);
     ck_assert_uint_eq(stat_get(s.sim, "dmac0.ch0.completion_cycles"), Te / P);
     ck_assert_uint_eq(irq.n, 1);
     check_edge(&irq, 0, 1, Te, "irq");
@@ -1745,9 +1734,9 @@ static outcome sc_eop_not_in_service(int ref, int v, tu_stat_snap *snap)
  * descriptor 2 END (terminal count). Burst: completion = arb + sum(fetch + units); cycle
  * stealing: sum(fetch) + sum(arb + unit). Variants: 0 burst; 1 cycle stealing; 2 burst on a
  * 4-byte bus with a wait state in the memory holding the descriptors (a fetch = 1 + 8 * 2). */
-static outcome sc_sg_chain(int ref, int v, tu_stat_snap *snap)
+static tu_outcome sc_sg_chain(int ref, int v, tu_stat_snap *snap)
 {
-    outcome o = {0};
+    tu_outcome o = {0};
     fcfg c = cfg_default(ref);
     if (v == 2) {
         c.width = 4;
@@ -1807,11 +1796,11 @@ static outcome sc_sg_chain(int ref, int v, tu_stat_snap *snap)
         check_pattern(s.sim, da, cnt[d] * item, 30 + (unsigned)d, "chain segment");
     }
     dmasim_dma_channel_status st = ch_status(&s, ch);
-    outcome_set(&o, 0, "end_time (ps)", st.end_time, cur);
+    tu_outcome_set(&o, 0, "end_time (ps)", st.end_time, cur);
     ck_assert_int_eq(st.tc, 1);
     ck_assert_int_eq(st.error, 0);
     ck_assert_uint_eq(st.descriptors, 3);
-    outcome_set(&o, 1, "items", st.items_done, 9);
+    tu_outcome_set(&o, 1, "items", st.items_done, 9);
     ck_assert_uint_eq(stat_get(s.sim, "dmac0.ch2.descriptors"), 3);
     ck_assert_uint_eq(stat_get(s.sim, "dmac0.ch2.descriptor_fetch_cycles"), fetch_cycles);
     ck_assert_uint_eq(stat_get(s.sim, "dmac0.ch2.items"), 9);
@@ -1835,9 +1824,9 @@ static outcome sc_sg_chain(int ref, int v, tu_stat_snap *snap)
 /* A chain that loops (no END) stops with ERR, err DMASIM_ERANGE at the descriptor it was about
  * to use, after max_descriptors (8) descriptors: completion = arb + 8 (fetch + units) + the
  * ninth fetch. Variants: 0 a descriptor that points to itself; 1 two that point to each other. */
-static outcome sc_sg_loop(int ref, int v, tu_stat_snap *snap)
+static tu_outcome sc_sg_loop(int ref, int v, tu_stat_snap *snap)
 {
-    outcome o = {0};
+    tu_outcome o = {0};
     fcfg c = cfg_default(ref);
     c.max_desc = 8;
     const uint32_t item = 8, cnt = 2;
@@ -1873,8 +1862,8 @@ static outcome sc_sg_loop(int ref, int v, tu_stat_snap *snap)
     ck_assert_int_eq(st.tc, 0);
     ck_assert_int_eq(st.busy, 0);
     ck_assert_uint_eq(st.descriptors, 8);
-    outcome_set(&o, 0, "items", st.items_done, 8 * cnt);
-    outcome_set(&o, 1, "end_time (ps)", st.end_time, cyc * c.P);
+    tu_outcome_set(&o, 0, "items", st.items_done, 8 * cnt);
+    tu_outcome_set(&o, 1, "end_time (ps)", st.end_time, cyc * c.P);
     ck_assert_uint_eq(stat_get(s.sim, "dmac0.ch0.descriptors"), 8);
     ck_assert_uint_eq(stat_get(s.sim, "dmac0.ch0.descriptor_fetch_cycles"), fetch);
     ck_assert_uint_eq(stat_get(s.sim, "dmac0.ch0.errors"), 1);
@@ -1890,9 +1879,9 @@ static outcome sc_sg_loop(int ref, int v, tu_stat_snap *snap)
  * cycles) and the channel stops with ERR, err DMASIM_EUNMAPPED, err_addr that address; the
  * other channel (started at the same time, lower priority) then runs to TC. Variants: 0 the
  * second descriptor's address is unmapped; 1 the first one's. */
-static outcome sc_sg_unmapped(int ref, int v, tu_stat_snap *snap)
+static tu_outcome sc_sg_unmapped(int ref, int v, tu_stat_snap *snap)
 {
-    outcome o = {0};
+    tu_outcome o = {0};
     fcfg c = cfg_default(ref);
     const uint32_t item = 8;
     const dmasim_addr D0 = 0x8000, src = 0x1000, dst = HI_BASE + 0x1000;
@@ -1927,9 +1916,9 @@ static outcome sc_sg_unmapped(int ref, int v, tu_stat_snap *snap)
     ck_assert_int_eq(st.error, 1);
     ck_assert_int_eq(st.err, DMASIM_EUNMAPPED);
     ck_assert_uint_eq(st.err_addr, UNMAPPED);
-    outcome_set(&o, 0, "end_time (ps)", st.end_time, e0);
+    tu_outcome_set(&o, 0, "end_time (ps)", st.end_time, e0);
     ck_assert_uint_eq(st.descriptors, v == 0 ? 1 : 0);
-    outcome_set(&o, 1, "items", st.items_done, v == 0 ? 2 : 0);
+    tu_outcome_set(&o, 1, "items", st.items_done, v == 0 ? 2 : 0);
     ck_assert_uint_eq(reg_peek(&s, chreg(0, DMASIM_DMAC_STATUS)), DMASIM_DMAC_STATUS_ERR);
     ck_assert_uint_eq(stat_get(s.sim, "bus0.master.dmac0.bus_errors"), 1);
     ck_assert_uint_eq(stat_get(s.sim, "dmac0.ch0.errors"), 1);
@@ -1948,9 +1937,9 @@ static outcome sc_sg_unmapped(int ref, int v, tu_stat_snap *snap)
 
 /* A descriptor with count 0 stops the channel with ERR (DMASIM_ERANGE at that descriptor)
  * right after its fetch. Variants: 0 the first descriptor; 1 the second. */
-static outcome sc_sg_count_zero(int ref, int v, tu_stat_snap *snap)
+static tu_outcome sc_sg_count_zero(int ref, int v, tu_stat_snap *snap)
 {
-    outcome o = {0};
+    tu_outcome o = {0};
     fcfg c = cfg_default(ref);
     const uint32_t item = 8;
     const dmasim_addr D0 = 0x8000, D1 = 0x8020, src = 0x1000, dst = HI_BASE + 0x1000;
@@ -1974,8 +1963,8 @@ static outcome sc_sg_count_zero(int ref, int v, tu_stat_snap *snap)
     ck_assert_int_eq(st.error, 1);
     ck_assert_int_eq(st.err, DMASIM_ERANGE);
     ck_assert_uint_eq(st.err_addr, v == 0 ? D0 : D1);
-    outcome_set(&o, 0, "end_time (ps)", st.end_time, cyc * c.P);
-    outcome_set(&o, 1, "items", st.items_done, v == 0 ? 0 : 2);
+    tu_outcome_set(&o, 0, "end_time (ps)", st.end_time, cyc * c.P);
+    tu_outcome_set(&o, 1, "items", st.items_done, v == 0 ? 0 : 2);
     ck_assert_int_eq(st.tc, 0);
     ck_assert_uint_eq(dmasim_signal_value(dmasim_dmac_irq(s.dmac)), 1);
     txrec tx[16];
@@ -1996,9 +1985,9 @@ static outcome sc_sg_count_zero(int ref, int v, tu_stat_snap *snap)
  * Burst. Variant 0: the doorbell is a zero-time write by a test-bench event; variant 1: a
  * scripted CPU stores OWN into the (uncached) descriptor and then writes DOORBELL; the DMAC
  * requests the bus when that write's data beat ends. */
-static outcome sc_sg_ring(int ref, int v, tu_stat_snap *snap)
+static tu_outcome sc_sg_ring(int ref, int v, tu_stat_snap *snap)
 {
-    outcome o = {0};
+    tu_outcome o = {0};
     fcfg c = cfg_default(ref);
     c.ws_lo = 1;
     c.with_cpu = v == 1;
@@ -2070,8 +2059,8 @@ static outcome sc_sg_ring(int ref, int v, tu_stat_snap *snap)
     /* the first round is done: OWN cleared in memory, waiting */
     dmasim_dma_channel_status st = ch_status(&s, ch);
     ck_assert_int_eq(st.busy, 1);
-    outcome_set(&o, 0, "descriptors of the first round", st.descriptors, 4);
-    outcome_set(&o, 1, "items of the first round", st.items_done, 8);
+    tu_outcome_set(&o, 0, "descriptors of the first round", st.descriptors, 4);
+    tu_outcome_set(&o, 1, "items of the first round", st.items_done, 8);
     for (int i = 1; i < 4; i++)
         ck_assert_uint_eq(get_u32(s.sim, D[i] + DMASIM_DESC_FLAGS), fl[i]);
     if (v == 0)
@@ -2133,9 +2122,9 @@ static outcome sc_sg_ring(int ref, int v, tu_stat_snap *snap)
  * (arb + addr + beats * (1 + reg_ws), R19). The channel starts when the CTRL write's data beat
  * ends (R11), at S, and the chain (2 descriptors, the descriptors in ram_hi) completes at
  * S + arb + fetch + 2 units + fetch + 3 units. Variants: 0 burst; 1 cycle stealing. */
-static outcome sc_reg_sg(int ref, int v, tu_stat_snap *snap)
+static tu_outcome sc_reg_sg(int ref, int v, tu_stat_snap *snap)
 {
-    outcome o = {0};
+    tu_outcome o = {0};
     fcfg c = cfg_default(ref);
     c.with_cpu = 1;
     c.ws_hi = 1;
@@ -2174,8 +2163,8 @@ static outcome sc_reg_sg(int ref, int v, tu_stat_snap *snap)
         }
     dmasim_dma_channel_status st = ch_status(&s, ch);
     ck_assert_uint_eq(st.start_time, S);
-    outcome_set(&o, 0, "end_time (ps)", st.end_time, t);
-    outcome_set(&o, 1, "tc", (uint64_t)st.tc, 1);
+    tu_outcome_set(&o, 0, "end_time (ps)", st.end_time, t);
+    tu_outcome_set(&o, 1, "tc", (uint64_t)st.tc, 1);
     ck_assert_uint_eq(st.descriptors, 2);
     ck_assert_uint_eq(stat_get(s.sim, "dmac0.register_errors"), 0);
     ck_assert_uint_eq(stat_get(s.sim, "dmac0.ch3.descriptor_fetch_cycles"), x_fetch(&c, D0) + x_fetch(&c, D1));
@@ -2193,9 +2182,9 @@ static outcome sc_reg_sg(int ref, int v, tu_stat_snap *snap)
 /* TC_STATUS: bit n for each channel at TC; reading it returns them and clears them all (8237A):
  * a second read returns 0, and the IRQ falls at the first read's data time. Channels 0 and 2
  * reach TC; the CPU then reads TC_STATUS twice (READ_BUFFER, 4 bytes each). */
-static outcome sc_reg_tc_status(int ref, int v, tu_stat_snap *snap)
+static tu_outcome sc_reg_tc_status(int ref, int v, tu_stat_snap *snap)
 {
-    outcome o = {0};
+    tu_outcome o = {0};
     (void)v;
     fcfg c = cfg_default(ref);
     c.with_cpu = 1;
@@ -2218,8 +2207,8 @@ static outcome sc_reg_tc_status(int ref, int v, tu_stat_snap *snap)
                                  op_read_buffer(GLOBAL + DMASIM_DMAC_G_TC_STATUS, 4)};
     run_script(&s, ops, 3);
     sys_run(&s);
-    outcome_set(&o, 0, "ch0 end_time (ps)", ch_status(&s, 0).end_time, e0);
-    outcome_set(&o, 1, "ch2 end_time (ps)", ch_status(&s, 2).end_time, e2);
+    tu_outcome_set(&o, 0, "ch0 end_time (ps)", ch_status(&s, 0).end_time, e0);
+    tu_outcome_set(&o, 1, "ch2 end_time (ps)", ch_status(&s, 2).end_time, e2);
     size_t len = 0;
     const uint8_t *b = dmasim_cpu_captured(s.cpu, &len);
     ck_assert_uint_eq(len, 8);
@@ -2241,9 +2230,9 @@ static outcome sc_reg_tc_status(int ref, int v, tu_stat_snap *snap)
  * 3 raise DREQ at 1.5 and 2.5 cycles (no transfer started); ch3 drops it at 4.5. Read in zero
  * time between, and by the CPU at 4 cycles (R19: its data beat at 4 + arb + addr + 1 + reg_ws,
  * after ch3's drop). Writing REQUEST changes nothing. */
-static outcome sc_reg_request(int ref, int v, tu_stat_snap *snap)
+static tu_outcome sc_reg_request(int ref, int v, tu_stat_snap *snap)
 {
-    outcome o = {0};
+    tu_outcome o = {0};
     (void)v;
     fcfg c = cfg_default(ref);
     c.with_cpu = 1;
@@ -2269,8 +2258,8 @@ static outcome sc_reg_request(int ref, int v, tu_stat_snap *snap)
     ck_assert(4 * P + (c.arb + x_reg(&c, rq)) * P > 4 * P + P / 2);
     ck_assert_uint_eq(dmasim_cpu_last_load(s.cpu), 1u << 1);
     ck_assert_uint_eq(reg_peek(&s, rq), 1u << 1);
-    outcome_set(&o, 0, "bus transactions (the CPU's load only)", s.ntx, 1);
-    outcome_set(&o, 1, "DMAC tenures", stat_get(s.sim, "dmac0.tenures"), 0);
+    tu_outcome_set(&o, 0, "bus transactions (the CPU's load only)", s.ntx, 1);
+    tu_outcome_set(&o, 1, "DMAC tenures", stat_get(s.sim, "dmac0.tenures"), 0);
     fdev_free(&f1);
     fdev_free(&f3);
     finish(&s, snap);
@@ -2291,9 +2280,9 @@ static outcome sc_reg_request(int ref, int v, tu_stat_snap *snap)
  * calling it from an event): the reference path finishes the unit in progress and releases the
  * bus (tenure_goes_on() checks the mask after every unit); unmasked at Tu, the channel goes on
  * from edge(Tu) + arb. The fast path, which computes the whole burst in one event, must agree. */
-static outcome sc_mask_mid_burst(int ref, int v, tu_stat_snap *snap)
+static tu_outcome sc_mask_mid_burst(int ref, int v, tu_stat_snap *snap)
 {
-    outcome o = {0};
+    tu_outcome o = {0};
     fcfg c = cfg_default(ref);
     const uint32_t item = 8;
     const uint64_t n = 10, k_mask = 3;
@@ -2325,7 +2314,7 @@ static outcome sc_mask_mid_burst(int ref, int v, tu_stat_snap *snap)
     at(&s, &m, Tm, act_mask, 0, 1);
     at(&s, &u, Tu, act_mask, 0, 0);
     sys_run_until(&s, Tu - 1);
-    outcome_set(&o, 0, "items when masked", ch_status(&s, 0).items_done, k_mask + 1);
+    tu_outcome_set(&o, 0, "items when masked", ch_status(&s, 0).items_done, k_mask + 1);
     sys_run(&s);
     txrec tx[64];
     ck_assert_uint_eq(dmac_txns(&s, tx, 64), 2 * n);
@@ -2334,7 +2323,7 @@ static outcome sc_mask_mid_burst(int ref, int v, tu_stat_snap *snap)
                       "unit %llu: [%llu, %llu] ps, expected [%llu, %llu]", (unsigned long long)k,
                       (unsigned long long)tx[2 * k].start, (unsigned long long)tx[2 * k + 1].end,
                       (unsigned long long)ustart[k], (unsigned long long)uend[k]);
-    outcome_set(&o, 1, "end_time (ps)", ch_status(&s, 0).end_time, uend[n - 1]);
+    tu_outcome_set(&o, 1, "end_time (ps)", ch_status(&s, 0).end_time, uend[n - 1]);
     check_pattern(s.sim, dst, n * item, 61, "masked mid-transfer");
     finish(&s, snap);
     return o;
@@ -2346,9 +2335,9 @@ static outcome sc_mask_mid_burst(int ref, int v, tu_stat_snap *snap)
  * unit in progress, then channel 1 goes on. The fast path, which folds channel 1's
  * re-arbitrations into one event, must agree. Variant 1: channel 0 is a memory-to-memory
  * channel started by dmasim_dmac_channel_start from an event at Td. */
-static outcome sc_preempt_batch(int ref, int v, tu_stat_snap *snap)
+static tu_outcome sc_preempt_batch(int ref, int v, tu_stat_snap *snap)
 {
-    outcome o = {0};
+    tu_outcome o = {0};
     fcfg c = cfg_default(ref);
     c.ws_hi = 1;
     const uint32_t item = 8;
@@ -2398,7 +2387,7 @@ static outcome sc_preempt_batch(int ref, int v, tu_stat_snap *snap)
     ck_assert(Td > ustart[2] && Td < uend[2]);
     txrec tx[64];
     const size_t ntx = dmac_txns(&s, tx, 64);
-    outcome_set(&o, 0, "DMA transactions", ntx, 2 * n1 + (v == 0 ? 1 : 2) * n0);
+    tu_outcome_set(&o, 0, "DMA transactions", ntx, 2 * n1 + (v == 0 ? 1 : 2) * n0);
     size_t i = 0;
     for (int u = 0; u < (int)(n0 + n1); u++) {
         const size_t w = order_ch[u] == 0 && v == 0 ? 1 : 2;
@@ -2408,7 +2397,7 @@ static outcome sc_preempt_batch(int ref, int v, tu_stat_snap *snap)
                       (unsigned long long)ustart[u], (unsigned long long)uend[u]);
         i += w;
     }
-    outcome_set(&o, 1, "end of the last unit (ps)", tx[ntx - 1].end, uend[n0 + n1 - 1]);
+    tu_outcome_set(&o, 1, "end of the last unit (ps)", tx[ntx - 1].end, uend[n0 + n1 - 1]);
     check_pattern(s.sim, dst, n1 * item, 62, "channel 1");
     check_pattern(s.sim, dst0, n0 * item, 63, "channel 0");
     if (v == 0)
@@ -2421,9 +2410,9 @@ static outcome sc_preempt_batch(int ref, int v, tu_stat_snap *snap)
  * watches it: the reference path raises it at each grant (after arb) and drops it at the end of
  * each unit. The fast path must not fold the re-grants then (signal.h: no batching across a
  * toggle of an observed signal). */
-static outcome sc_dack_watched(int ref, int v, tu_stat_snap *snap)
+static tu_outcome sc_dack_watched(int ref, int v, tu_stat_snap *snap)
 {
-    outcome o = {0};
+    tu_outcome o = {0};
     (void)v;
     fcfg c = cfg_default(ref);
     const uint32_t item = 8;
@@ -2438,14 +2427,14 @@ static outcome sc_dack_watched(int ref, int v, tu_stat_snap *snap)
     start(&s, 0, &t);
     sys_run(&s);
     dmasim_time cur = 0;
-    outcome_set(&o, 0, "DACK edges", dack.n, 2 * n);
+    tu_outcome_set(&o, 0, "DACK edges", dack.n, 2 * n);
     for (uint64_t k = 0; k < n; k++) {
         cur += c.arb * c.P;
         check_edge(&dack, 2 * k, 1, cur, "dack");
         cur += x_unit(&c, src + k * item, dst + k * item, item) * c.P;
         check_edge(&dack, 2 * k + 1, 0, cur, "dack");
     }
-    outcome_set(&o, 1, "last DACK fall (ps)", dack.t[2 * n - 1], cur);
+    tu_outcome_set(&o, 1, "last DACK fall (ps)", dack.t[2 * n - 1], cur);
     finish(&s, snap);
     return o;
 }
@@ -2456,9 +2445,9 @@ static outcome sc_dack_watched(int ref, int v, tu_stat_snap *snap)
 
 /* dmac.h: dmasim_dmac_busy() is "non-zero while any channel is busy": also while the busy
  * channel waits (for DREQ, for its mask bit to clear, or for a ring descriptor it owns). */
-static outcome sc_busy_while_waiting(int ref, int v, tu_stat_snap *snap)
+static tu_outcome sc_busy_while_waiting(int ref, int v, tu_stat_snap *snap)
 {
-    outcome o = {0};
+    tu_outcome o = {0};
     fcfg c = cfg_default(ref);
     fsys s;
     sys_init(&s, &c);
@@ -2478,8 +2467,8 @@ static outcome sc_busy_while_waiting(int ref, int v, tu_stat_snap *snap)
         start(&s, 0, &t);
     }
     sys_run(&s);
-    outcome_set(&o, 0, "channel 0 busy", (uint64_t)ch_status(&s, 0).busy, 1);
-    outcome_set(&o, 1, "dmasim_dmac_busy() != 0", (uint64_t)(dmasim_dmac_busy(s.dmac) != 0), 1);
+    tu_outcome_set(&o, 0, "channel 0 busy", (uint64_t)ch_status(&s, 0).busy, 1);
+    tu_outcome_set(&o, 1, "dmasim_dmac_busy() != 0", (uint64_t)(dmasim_dmac_busy(s.dmac) != 0), 1);
     if (v == 0)
         fdev_free(&f);
     finish(&s, snap);
@@ -2494,9 +2483,9 @@ static outcome sc_busy_while_waiting(int ref, int v, tu_stat_snap *snap)
  * DMASIM_EBUSY with DREQ high must still not be asked again at the same simulated time (time
  * has to advance until its FIFO fills at T_fill); then the block completes, bytes in order.
  * Variants: 0 demand; 1 burst (the block, once started by DREQ, is ready regardless of DREQ). */
-static outcome sc_busy_zero_arb(int ref, int v, tu_stat_snap *snap)
+static tu_outcome sc_busy_zero_arb(int ref, int v, tu_stat_snap *snap)
 {
-    outcome o = {0};
+    tu_outcome o = {0};
     fcfg c = cfg_default(ref);
     c.arb = 0;
     const uint32_t item = 8;
@@ -2512,10 +2501,10 @@ static outcome sc_busy_zero_arb(int ref, int v, tu_stat_snap *snap)
     t.direction = DMASIM_DMA_DEV_TO_MEM;
     start(&s, 0, &t);
     sys_run(&s);
-    outcome_set(&o, 0, "device asked again at the same time", f.busy_again, 0);
+    tu_outcome_set(&o, 0, "device asked again at the same time", f.busy_again, 0);
     dmasim_dma_channel_status st = ch_status(&s, 0);
     ck_assert_int_eq(st.tc, 1);
-    outcome_set(&o, 1, "items", st.items_done, n);
+    tu_outcome_set(&o, 1, "items", st.items_done, n);
     ck_assert_uint_ge(st.end_time, Tfill + n * x_txn(&c, dst, item) * c.P);
     check_pattern(s.sim, dst, n * item, 65, "after the stalls");
     fdev_free(&f);
@@ -2528,9 +2517,9 @@ static outcome sc_busy_zero_arb(int ref, int v, tu_stat_snap *snap)
  * exactly that of the run without DMA (each of its 20 register loads costs arb + x_reg, then 6
  * cycles of compute: a gap in which a unit fits, a fetch and a unit do not), with no stall
  * charged to the DMAC; the chain completes once the CPU is done. Variants: 0 chain; 1 ring. */
-static outcome sc_transparent_sg(int ref, int v, tu_stat_snap *snap)
+static tu_outcome sc_transparent_sg(int ref, int v, tu_stat_snap *snap)
 {
-    outcome o = {0};
+    tu_outcome o = {0};
     fcfg c = cfg_default(ref);
     c.with_cpu = 1;
     c.ratio = 1;
@@ -2558,8 +2547,8 @@ static outcome sc_transparent_sg(int ref, int v, tu_stat_snap *snap)
     start(&s, 0, &t);
     sys_run(&s);
     const uint64_t expect = loads * (c.arb + x_reg(&c, GLOBAL + DMASIM_DMAC_G_REQUEST) + gap);
-    outcome_set(&o, 0, "CPU cycles (as without DMA)", dmasim_cpu_cycles(s.cpu), expect);
-    outcome_set(&o, 1, "CPU cycles stalled by the DMAC", dmasim_cpu_stall_cycles_by(s.cpu, s.dm), 0);
+    tu_outcome_set(&o, 0, "CPU cycles (as without DMA)", dmasim_cpu_cycles(s.cpu), expect);
+    tu_outcome_set(&o, 1, "CPU cycles stalled by the DMAC", dmasim_cpu_stall_cycles_by(s.cpu, s.dm), 0);
     ck_assert_uint_eq(ch_status(&s, 0).descriptors, 4);
     for (int k = 0; k < 4; k++)
         check_pattern(s.sim, 0x3000 + 0x100 * (dmasim_addr)k, item, 66 + (unsigned)k, "transparent chain");
@@ -2570,9 +2559,9 @@ static outcome sc_transparent_sg(int ref, int v, tu_stat_snap *snap)
 /* A channel masked while the DMAC's bus request for it is pending is not served, and the DMAC
  * does not take the bus for nothing: a CPU load issued at the same time costs what it costs
  * without DMA (arb + x_reg), and the DMAC has no tenure. */
-static outcome sc_masked_no_tenure(int ref, int v, tu_stat_snap *snap)
+static tu_outcome sc_masked_no_tenure(int ref, int v, tu_stat_snap *snap)
 {
-    outcome o = {0};
+    tu_outcome o = {0};
     (void)v;
     fcfg c = cfg_default(ref);
     c.with_cpu = 1;
@@ -2586,8 +2575,9 @@ static outcome sc_masked_no_tenure(int ref, int v, tu_stat_snap *snap)
     start(&s, 0, &t);
     ck_assert_int_eq(dmasim_dmac_set_mask(s.dmac, 0, 1), 0);
     sys_run(&s);
-    outcome_set(&o, 0, "items", ch_status(&s, 0).items_done, 0);
-    outcome_set(&o, 1, "CPU cycles (as without DMA)", dmasim_cpu_cycles(s.cpu), c.arb + x_reg(&c, GLOBAL + DMASIM_DMAC_G_REQUEST));
+    tu_outcome_set(&o, 0, "items", ch_status(&s, 0).items_done, 0);
+    tu_outcome_set(&o, 1, "CPU cycles (as without DMA)", dmasim_cpu_cycles(s.cpu),
+                   c.arb + x_reg(&c, GLOBAL + DMASIM_DMAC_G_REQUEST));
     ck_assert_uint_eq(stat_get(s.sim, "dmac0.tenures"), 0);
     ck_assert_uint_eq(stat_get(s.sim, "bus0.master.dmac0.grants"), 0);
     finish(&s, snap);
@@ -2598,7 +2588,7 @@ static outcome sc_masked_no_tenure(int ref, int v, tu_stat_snap *snap)
 /* The tests                                                                                */
 /* ======================================================================================= */
 
-typedef outcome (*scenario_fn)(int ref, int variant, tu_stat_snap *snap);
+typedef tu_outcome (*scenario_fn)(int ref, int variant, tu_stat_snap *snap);
 
 typedef struct scenario {
     const char *name;
@@ -2647,11 +2637,11 @@ static int variants_of(scenario_fn fn)
         const int variants = variants_of(fn);                                                                          \
         ck_assert_msg(variants > 0, #fn " is not in scenarios[]");                                                     \
         for (int v = 0; v < variants; v++) {                                                                           \
-            outcome o = fn(_i, v, NULL);                                                                               \
+            tu_outcome o = fn(_i, v, NULL);                                                                            \
             ck_assert_msg(o.what[0] && o.got[0] == o.want[0], #fn " variant %d: %s %llu, the rule gives %llu", v,    \
-                          o.what[0], (unsigned long long)o.got[0], (unsigned long long)o.want[0]);                      \
+                          o.what[0], (unsigned long long)o.got[0], (unsigned long long)o.want[0]);                     \
             ck_assert_msg(o.what[1] && o.got[1] == o.want[1], #fn " variant %d: %s %llu, the rule gives %llu", v,    \
-                          o.what[1], (unsigned long long)o.got[1], (unsigned long long)o.want[1]);                      \
+                          o.what[1], (unsigned long long)o.got[1], (unsigned long long)o.want[1]);                     \
         }                                                                                                              \
     }                                                                                                                  \
     END_TEST
@@ -2685,7 +2675,7 @@ START_TEST(test_fast_path_equals_reference_path_every_feature)
     for (size_t i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++)
         for (int v = 0; v < scenarios[i].variants; v++) {
             tu_stat_snap fast, refp;
-            outcome of = scenarios[i].fn(0, v, &fast), orf = scenarios[i].fn(1, v, &refp);
+            tu_outcome of = scenarios[i].fn(0, v, &fast), orf = scenarios[i].fn(1, v, &refp);
             for (int k = 0; k < 2; k++) /* each path: what the rule gives */
                 ck_assert(of.got[k] == of.want[k] && orf.got[k] == orf.want[k]);
             char what[80];
@@ -2704,7 +2694,7 @@ END_TEST
 START_TEST(test_registers_priority_write_switches_to_rotating)
 {
     tu_stat_snap snap;
-    outcome o = sc_priority(_i, 2, &snap);
+    tu_outcome o = sc_priority(_i, 2, &snap);
     ck_assert_uint_eq(o.got[0], o.want[0]); /* channel 0's end time */
     ck_assert_uint_eq(o.got[1], o.want[1]); /* channel 1's */
     ck_assert_uint_eq(tu_snap_u64(&snap, "dmac0.tenures"), 8);
@@ -2715,7 +2705,7 @@ END_TEST
 /* _i = 2 * variant + reference: each variant on each path is its own iteration. */
 START_TEST(test_mask_set_mid_transfer_stops_after_unit_in_progress)
 {
-    outcome o = sc_mask_mid_burst(_i % 2, _i / 2, NULL);
+    tu_outcome o = sc_mask_mid_burst(_i % 2, _i / 2, NULL);
     ck_assert_uint_eq(o.got[0], o.want[0]); /* items done when the mask took effect: k_mask + 1 */
     ck_assert_uint_eq(o.got[1], o.want[1]); /* end time after unmasking */
 }
@@ -2723,7 +2713,7 @@ END_TEST
 
 START_TEST(test_higher_priority_channel_ready_mid_cycle_stealing_served_at_next_grant)
 {
-    outcome o = sc_preempt_batch(_i % 2, _i / 2, NULL);
+    tu_outcome o = sc_preempt_batch(_i % 2, _i / 2, NULL);
     ck_assert_uint_eq(o.got[0], o.want[0]); /* DMA transactions */
     ck_assert_uint_eq(o.got[1], o.want[1]); /* end of the last unit, channel 0 served first from the grant after */
 }
@@ -2731,7 +2721,7 @@ END_TEST
 
 START_TEST(test_dack_watched_toggles_per_unit_in_cycle_stealing)
 {
-    outcome o = sc_dack_watched(_i % 2, 0, NULL);
+    tu_outcome o = sc_dack_watched(_i % 2, 0, NULL);
     ck_assert_uint_eq(o.got[0], o.want[0]); /* two DACK edges per unit */
     ck_assert_uint_eq(o.got[1], o.want[1]); /* the last fall at the last unit's end */
 }
@@ -2739,7 +2729,7 @@ END_TEST
 
 START_TEST(test_dmac_busy_while_a_channel_waits)
 {
-    outcome o = sc_busy_while_waiting(_i % 2, _i / 2, NULL);
+    tu_outcome o = sc_busy_while_waiting(_i % 2, _i / 2, NULL);
     ck_assert_uint_eq(o.got[0], 1); /* the channel is busy (waiting) */
     ck_assert_uint_eq(o.got[1], 1); /* and dmasim_dmac_busy() says so */
 }
@@ -2747,7 +2737,7 @@ END_TEST
 
 START_TEST(test_device_busy_with_zero_arbitration_cycles_time_advances)
 {
-    outcome o = sc_busy_zero_arb(_i % 2, _i / 2, NULL);
+    tu_outcome o = sc_busy_zero_arb(_i % 2, _i / 2, NULL);
     ck_assert_uint_eq(o.got[0], 0); /* never asked again at the same simulated time */
     ck_assert_uint_eq(o.got[1], o.want[1]); /* every item moved */
 }
@@ -2755,7 +2745,7 @@ END_TEST
 
 START_TEST(test_r15_transparent_scatter_gather_never_delays_cpu)
 {
-    outcome o = sc_transparent_sg(_i % 2, _i / 2, NULL);
+    tu_outcome o = sc_transparent_sg(_i % 2, _i / 2, NULL);
     ck_assert_uint_eq(o.got[0], o.want[0]); /* CPU cycles as without DMA */
     ck_assert_uint_eq(o.got[1], 0);         /* no cycle stalled by the DMAC */
 }
@@ -2763,7 +2753,7 @@ END_TEST
 
 START_TEST(test_masked_channel_does_not_take_the_bus)
 {
-    outcome o = sc_masked_no_tenure(_i % 2, 0, NULL);
+    tu_outcome o = sc_masked_no_tenure(_i % 2, 0, NULL);
     ck_assert_uint_eq(o.got[0], 0);         /* no item moved */
     ck_assert_uint_eq(o.got[1], o.want[1]); /* the CPU's load costs what it costs without DMA */
 }

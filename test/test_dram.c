@@ -134,10 +134,15 @@ static uint64_t nth_cmd(const bench *b, dmasim_dram_cmd kind, size_t n)
 /* Idle-device latencies: the JEDEC sums plus the controller delay                          */
 /* ======================================================================================= */
 
-/* closed bank = delay + tRCD + CL + BL/2; row hit = delay + CL + BL/2;
+/* Read latencies of a lone request to an idle bank, measured, and the JEDEC sums they must equal:
+ * closed bank = delay + tRCD + CL + BL/2; row hit = delay + CL + BL/2;
  * conflict = delay + tRP + tRCD + CL + BL/2 (the previous row open long enough: tRAS, tRTP). */
-static void check_idle_latencies(const char *name, uint32_t delay, uint64_t want_closed, uint64_t want_hit,
-                                 uint64_t want_conflict)
+typedef struct idle_lat {
+    uint64_t closed, hit, conflict;             /* measured, DRAM cycles */
+    uint64_t sum_closed, sum_hit, sum_conflict; /* the JEDEC sums of the preset's parameters */
+} idle_lat;
+
+static idle_lat idle_latencies(const char *name, uint32_t delay)
 {
     dmasim_dram_config c = preset(name);
     c.controller_delay = delay;
@@ -146,16 +151,14 @@ static void check_idle_latencies(const char *name, uint32_t delay, uint64_t want
         c.address_mapping = "channel:row:rank:bank:bankgroup:column";
     bench b;
     bench_init(&b, &c, 0);
-    uint64_t bl2 = c.burst_length / 2;
-    ck_assert_uint_eq(want_closed, delay + c.trcd + c.cl + bl2);
-    ck_assert_uint_eq(want_hit, delay + c.cl + bl2);
-    ck_assert_uint_eq(want_conflict, delay + c.trp + c.trcd + c.cl + bl2);
+    const uint64_t bl2 = c.burst_length / 2;
+    idle_lat l = {0, 0, 0, delay + c.trcd + c.cl + bl2, delay + c.cl + bl2, delay + c.trp + c.trcd + c.cl + bl2};
     dmasim_dram_outcome oc;
-    ck_assert_uint_eq(lone(&b, addr_of(&c, 0, 1, 5, 3), 0, 100, &oc), want_closed);
+    l.closed = lone(&b, addr_of(&c, 0, 1, 5, 3), 0, 100, &oc);
     ck_assert_int_eq(oc, DMASIM_DRAM_ROW_MISS);
-    ck_assert_uint_eq(lone(&b, addr_of(&c, 0, 1, 5, 9), 0, 1000, &oc), want_hit);
+    l.hit = lone(&b, addr_of(&c, 0, 1, 5, 9), 0, 1000, &oc);
     ck_assert_int_eq(oc, DMASIM_DRAM_ROW_HIT);
-    ck_assert_uint_eq(lone(&b, addr_of(&c, 0, 1, 6, 9), 0, 2000, &oc), want_conflict);
+    l.conflict = lone(&b, addr_of(&c, 0, 1, 6, 9), 0, 2000, &oc);
     ck_assert_int_eq(oc, DMASIM_DRAM_ROW_CONFLICT);
     dmasim_dram_stats st;
     dmasim_dram_get_stats(b.d, &st);
@@ -165,29 +168,50 @@ static void check_idle_latencies(const char *name, uint32_t delay, uint64_t want
     ck_assert_uint_eq(st.row_conflicts, 1);
     ck_assert_uint_eq(st.activates, 2);
     ck_assert_uint_eq(st.precharges, 1);
-    ck_assert_uint_eq(st.read_latency_max, want_conflict);
+    ck_assert_uint_eq(st.read_latency_max, l.conflict);
     bench_free(&b);
+    return l;
 }
 
+/* DRAMsim3's published idle-bank latencies (controller delay 2; the same decomposition with 0). */
 START_TEST(test_ddr3_1600_idle_latencies_match_dramsim3)
 {
-    check_idle_latencies("ddr3-1600", 2, 28, 17, 39);
-    check_idle_latencies("ddr3-1600", 0, 26, 15, 37);
+    static const uint64_t want[2][3] = {{26, 15, 37}, {28, 17, 39}}; /* delay 0, delay 2 */
+    for (uint32_t delay = 0; delay <= 2; delay += 2) {
+        const idle_lat l = idle_latencies("ddr3-1600", delay);
+        ck_assert_uint_eq(l.closed, want[delay / 2][0]);
+        ck_assert_uint_eq(l.hit, want[delay / 2][1]);
+        ck_assert_uint_eq(l.conflict, want[delay / 2][2]);
+        ck_assert(l.closed == l.sum_closed && l.hit == l.sum_hit && l.conflict == l.sum_conflict);
+    }
 }
 END_TEST
 
 START_TEST(test_ddr4_2400_idle_latencies_match_dramsim3)
 {
-    check_idle_latencies("ddr4-2400", 2, 40, 23, 57);
-    check_idle_latencies("ddr4-2400", 0, 38, 21, 55);
+    static const uint64_t want[2][3] = {{38, 21, 55}, {40, 23, 57}}; /* delay 0, delay 2 */
+    for (uint32_t delay = 0; delay <= 2; delay += 2) {
+        const idle_lat l = idle_latencies("ddr4-2400", delay);
+        ck_assert_uint_eq(l.closed, want[delay / 2][0]);
+        ck_assert_uint_eq(l.hit, want[delay / 2][1]);
+        ck_assert_uint_eq(l.conflict, want[delay / 2][2]);
+        ck_assert(l.closed == l.sum_closed && l.hit == l.sum_hit && l.conflict == l.sum_conflict);
+    }
 }
 END_TEST
 
+/* The sums written out from the presets' datasheet numbers (tRCD, CL, tRP, BL/2). */
 START_TEST(test_ddr4_3200_and_lpddr4_latencies_are_the_jedec_sums)
 {
-    check_idle_latencies("ddr4-3200", 2, 2 + 22 + 22 + 4, 2 + 22 + 4, 2 + 22 + 22 + 22 + 4);
+    const idle_lat d = idle_latencies("ddr4-3200", 2);
+    ck_assert_uint_eq(d.closed, 2 + 22 + 22 + 4);
+    ck_assert_uint_eq(d.hit, 2 + 22 + 4);
+    ck_assert_uint_eq(d.conflict, 2 + 22 + 22 + 22 + 4);
     /* LPDDR4: BL16, so BL/2 = 8 */
-    check_idle_latencies("lpddr4-3200", 2, 2 + 29 + 28 + 8, 2 + 28 + 8, 2 + 29 + 29 + 28 + 8);
+    const idle_lat l = idle_latencies("lpddr4-3200", 2);
+    ck_assert_uint_eq(l.closed, 2 + 29 + 28 + 8);
+    ck_assert_uint_eq(l.hit, 2 + 28 + 8);
+    ck_assert_uint_eq(l.conflict, 2 + 29 + 29 + 28 + 8);
 }
 END_TEST
 

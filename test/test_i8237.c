@@ -321,21 +321,26 @@ static void check_xfer(const xfer *x, tsys *s)
 }
 
 /* x on both paths: the formulas hold on each, and every statistic is equal. */
-static void check_both_paths(const xfer *x)
+/* Run x on both paths, check each (check_xfer) and their statistics against each other; returns
+ * the clock at which TC came (the same on both paths), for the caller to assert. */
+static uint64_t check_both_paths(const xfer *x)
 {
     tsys *f = run_xfer(x, 0), *r = run_xfer(x, 1);
     check_xfer(x, f);
     check_xfer(x, r);
     same_stats(f->sim, r->sim);
+    const uint64_t tc_clock = chan_state(f, 2).last_eop / x->period;
     sys_free(f);
     sys_free(r);
+    return tc_clock;
 }
 
 static const uint32_t counts[] = {1, 16, 256, 257, 1024};
 static const uint16_t starts[] = {0x0000, 0x00F0}; /* aligned; A8 changes after 16 bytes */
 
 /* Every count, start, direction, timing and wait-state setting of `mode`, each checked on both
- * paths against expected_clocks() and its bytes (check_xfer); returns how many were checked. */
+ * paths against expected_clocks() and its bytes (check_xfer); returns how many ended at the clock
+ * expected_clocks() gives. */
 static int matrix(unsigned mode)
 {
     int cases = 0;
@@ -352,8 +357,7 @@ static int matrix(unsigned mode)
                         x.n = counts[ci];
                         x.addr = starts[si];
                         x.ws = ws;
-                        check_both_paths(&x);
-                        cases++;
+                        cases += check_both_paths(&x) == expected_clocks(&x);
                     }
     return cases;
 }
@@ -538,7 +542,7 @@ START_TEST(test_s1_when_a8_a15_change_decrementing)
                 x.addr = dstarts[si];
                 if (x.n > (uint32_t)x.addr + 1)
                     continue; /* would leave the page */
-                check_both_paths(&x);
+                ck_assert_uint_eq(check_both_paths(&x), expected_clocks(&x));
             }
 }
 END_TEST
@@ -555,7 +559,12 @@ START_TEST(test_verify_transfer_moves_nothing_and_ignores_ready)
             x.n = counts[ci];
             x.addr = 0x00F0;
             x.ws = 3;
-            check_both_paths(&x);
+            /* no memory cycle: no wait states (SW) however slow the memory */
+            const uint64_t per_service = 1 + x.arb + 1; /* SI, S0 */
+            const uint64_t want = x.mode == DMASIM_I8237_MODE_SINGLE
+                                      ? x.n * (per_service + 3)
+                                      : per_service + a8_changes(x.addr, x.n, 0) + 3ull * x.n;
+            ck_assert_uint_eq(check_both_paths(&x), want);
         }
 }
 END_TEST
@@ -595,9 +604,9 @@ START_TEST(test_bus_address_phase_is_part_of_the_states)
             x.n = 257;
             x.addr = 0x00F0;
             x.ws = 1;
-            check_both_paths(&x);
+            ck_assert_uint_eq(check_both_paths(&x), expected_clocks(&x));
             x.type = DMASIM_I8237_XFER_READ;
-            check_both_paths(&x);
+            ck_assert_uint_eq(check_both_paths(&x), expected_clocks(&x));
         }
     m2m_address_cycles0();
     bus_address_cycles = 1;
@@ -612,7 +621,8 @@ START_TEST(test_arbitration_cycles_are_s0_states)
             x.arb = arb;
             x.mode = m ? DMASIM_I8237_MODE_SINGLE : DMASIM_I8237_MODE_BLOCK;
             x.n = 16;
-            check_both_paths(&x);
+            /* arb extra S0 states per service: once per block, once per byte in single mode */
+            ck_assert_uint_eq(check_both_paths(&x), (m ? 16 * (1 + arb + 1 + 3ull) : 1 + arb + 1 + 16 * 3ull));
         }
 }
 END_TEST
@@ -645,7 +655,8 @@ static tsys *run_m2m(const m2m *x, int reference)
     return s;
 }
 
-static void check_m2m(const m2m *x, tsys *s)
+/* Checks a memory-to-memory run; returns the clock of its TC for the caller to assert. */
+static uint64_t check_m2m(const m2m *x, tsys *s)
 {
     uint64_t clocks = 1 + 1 + (uint64_t)x->n * (8 + 2 * x->ws); /* SI + S0 + n * (S11..S24 + SW) */
     dmasim_i8237_channel_state c0 = chan_state(s, 0), c1 = chan_state(s, 1);
@@ -663,6 +674,7 @@ static void check_m2m(const m2m *x, tsys *s)
     ck_assert_uint_eq(stat(s->sim, "i8237.ch1.sw_states"), (uint64_t)x->n * x->ws);
     ck_assert_uint_eq(stat(s->sim, "bus0.master.i8237.transactions"), 2ull * x->n);
     ck_assert_int_eq(s->dev[0].done_calls + s->dev[1].done_calls, 0); /* no device involved */
+    return c1.last_eop / 10000;
 }
 
 START_TEST(test_memory_to_memory_eight_clocks_per_byte)
@@ -672,8 +684,9 @@ START_TEST(test_memory_to_memory_eight_clocks_per_byte)
             for (uint32_t ws = 0; ws <= 1; ws++) {
                 m2m x = {counts[ci], ws, starts[si], (uint16_t)(starts[si] + 0x300), 0};
                 tsys *f = run_m2m(&x, 0), *r = run_m2m(&x, 1);
-                check_m2m(&x, f);
-                check_m2m(&x, r);
+                const uint64_t clocks = 1 + 1 + (uint64_t)x.n * (8 + 2 * ws); /* SI, S0, S11..S24 + SW */
+                ck_assert_uint_eq(check_m2m(&x, f), clocks);
+                ck_assert_uint_eq(check_m2m(&x, r), clocks);
                 same_stats(f->sim, r->sim);
                 sys_free(f);
                 sys_free(r);
@@ -696,7 +709,8 @@ START_TEST(test_memory_to_memory_channel0_address_hold_fills)
 {
     m2m x = {300, 0, 0x0040, 0x1000, 1};
     tsys *s = run_m2m(&x, 0);
-    check_m2m(&x, s);
+    ck_assert_uint_eq(check_m2m(&x, s), 1 + 1 + 300 * 8); /* holding the address costs no clock */
+    ck_assert_uint_eq(mem_byte(s->sim, 0x20000 + 0x1000 + 299), mem_pattern(0x10000 + 0x0040)); /* one byte fills */
     sys_free(s);
 }
 END_TEST
@@ -762,8 +776,10 @@ END_TEST
 
 /* The device drops DREQ after every `chunk` bytes (in its give/take call) and raises it again
  * `gap` clocks later: each burst is a service of its own, from SI. */
-static void demand_case(int reference, unsigned type, uint32_t n, uint32_t chunk, uint16_t addr)
+/* Returns the TC time and the number of services with the values the rule gives. */
+static tu_outcome demand_case(int reference, unsigned type, uint32_t n, uint32_t chunk, uint16_t addr)
 {
+    tu_outcome o = {0};
     const dmasim_time P = 10000;
     const uint64_t gap = 50;
     xfer x = xfer_default();
@@ -799,11 +815,11 @@ static void demand_case(int reference, unsigned type, uint32_t n, uint32_t chunk
         }
     }
     dmasim_i8237_channel_state st = chan_state(s, 2);
-    ck_assert_msg(st.last_eop == t, "n=%u chunk=%u: TC at %llu, expected %llu", n, chunk,
-                  (unsigned long long)st.last_eop, (unsigned long long)t);
-    ck_assert_uint_eq(stat(s->sim, "i8237.ch2.services"), bursts);
+    tu_outcome_set(&o, 0, "TC time (ps)", st.last_eop, t);
+    tu_outcome_set(&o, 1, "services", stat(s->sim, "i8237.ch2.services"), bursts);
     ck_assert_uint_eq(st.bytes, n);
     sys_free(s);
+    return o;
 }
 
 START_TEST(test_demand_mode_releases_when_dreq_drops)
@@ -813,8 +829,14 @@ START_TEST(test_demand_mode_releases_when_dreq_drops)
         for (int ti = 0; ti < 2; ti++)
             for (int reference = 0; reference < 2; reference++) {
                 unsigned type = ti ? DMASIM_I8237_XFER_READ : DMASIM_I8237_XFER_WRITE;
-                demand_case(reference, type, 257, chunks[c], 0x00F0);
-                demand_case(reference, type, 16, chunks[c], 0x0000);
+                const tu_outcome o[2] = {demand_case(reference, type, 257, chunks[c], 0x00F0),
+                                         demand_case(reference, type, 16, chunks[c], 0x0000)};
+                for (int i = 0; i < 2; i++)
+                    for (int k = 0; k < 2; k++)
+                        ck_assert_msg(o[i].got[k] == o[i].want[k],
+                                      "chunk %u type %u ref %d case %d: %s %llu, expected %llu", chunks[c], type,
+                                      reference, i, o[i].what[k], (unsigned long long)o[i].got[k],
+                                      (unsigned long long)o[i].want[k]);
             }
 }
 END_TEST
@@ -1371,6 +1393,10 @@ static tsys *cpu_programs(int reference)
 START_TEST(test_cpu_programs_it_with_byte_stores)
 {
     tsys *f = cpu_programs(0), *r = cpu_programs(1);
+    /* 100 single-mode services, one per byte; the count register read back as FFFFh (TC) */
+    ck_assert_uint_eq(stat(f->sim, "i8237.ch2.services"), 100);
+    ck_assert_uint_eq(stat(r->sim, "i8237.ch2.services"), 100);
+    ck_assert_uint_eq(chan_state(f, 2).bytes, 100);
     same_stats(f->sim, r->sim);
     sys_free(f);
     sys_free(r);

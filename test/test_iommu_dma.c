@@ -282,8 +282,29 @@ static void expect_same(char *fast, char *ref, const char *what)
     free(ref);
 }
 
-/* Run one case on both paths: case_fn(reference) returns its digest. */
-#define BOTH_PATHS(case_fn, what) expect_same(case_fn(0), case_fn(1), what)
+/* What a case returns: the digest of its run, and its two headline results with the values
+ * the rule gives (asserted by the test body). */
+typedef struct case_result {
+    char *digest;
+    tu_outcome o;
+} case_result;
+
+/* Run one case on both paths: out[0] fast, out[1] reference; their digests must be equal. */
+static void both_paths(case_result (*fn)(int reference), const char *what, tu_outcome out[2])
+{
+    case_result f = fn(0), r = fn(1);
+    out[0] = f.o;
+    out[1] = r.o;
+    expect_same(f.digest, r.digest, what);
+}
+
+/* Digest the run, free it, and return the digest with the outcome. */
+static case_result finish(sys *s, tu_outcome o)
+{
+    case_result r = {digest(s), o};
+    dmasim_sim_destroy(s->sim);
+    return r;
+}
 
 /* ======================================================================================= */
 /* Timing: the walk rule                                                                    */
@@ -307,8 +328,9 @@ static uint64_t plain_cycles(uint64_t n)
     return 1 + n * 2 * RD;
 }
 
-static char *case_walk_rule(int reference)
+static case_result case_walk_rule(int reference)
 {
+    tu_outcome o = {0};
     const unsigned levels = rule_cases[rule_case].levels;
     const uint64_t page = rule_cases[rule_case].page;
     const uint64_t bytes = (uint64_t)N_ITEMS * 8;
@@ -328,9 +350,10 @@ static char *case_walk_rule(int reference)
     expect_bytes(&s, DST_PHYS, bytes, 1, 0, 0, "destination (physical)");
     dmasim_dma_channel_status st = status(&s, 0);
     uint64_t cycles = (st.end_time - st.start_time) / P;
-    ck_assert_uint_eq(cycles, plain_cycles(N_ITEMS) + walks * reads * RD);
+    tu_outcome_set(&o, 0, "completion cycles", cycles, plain_cycles(N_ITEMS) + walks * reads * RD);
     ck_assert_uint_eq(stat_get(&s, "dmac0.ch0.completion_cycles"), cycles);
     dmasim_iommu_stats ms = mmu_stats(&s);
+    tu_outcome_set(&o, 1, "walk reads", ms.walk_reads, walks * reads);
     ck_assert_uint_eq(ms.iotlb_misses, walks);
     ck_assert_uint_eq(ms.walks, walks);
     ck_assert_uint_eq(ms.walk_reads, walks * reads);
@@ -338,44 +361,48 @@ static char *case_walk_rule(int reference)
     ck_assert_uint_eq(ms.faults + ms.stale_iotlb_uses + ms.iotlb_evictions, 0);
     /* PTE reads are the DMAC's own bus transactions */
     ck_assert_uint_eq(stat_get(&s, "bus0.master.dmac0.transactions"), 2ull * N_ITEMS + walks * reads);
-    char *d = digest(&s);
-    dmasim_sim_destroy(s.sim);
-    return d;
+    return finish(&s, o);
 }
 
 START_TEST(test_burst_completion_follows_the_walk_rule)
 {
     rule_case = _i;
-    BOTH_PATHS(case_walk_rule, "walk rule");
+    tu_outcome o[2];
+    both_paths(case_walk_rule, "walk rule", o);
+    tu_assert_outcome(o[0], "fast path");
+    tu_assert_outcome(o[1], "reference path");
 }
 END_TEST
 
 /* The same copy at physical addresses with no IOMMU in front: 1 + N * unit. */
-static char *case_no_iommu(int reference)
+static case_result case_no_iommu(int reference)
 {
+    tu_outcome o = {0};
     sys s;
     sys_init(&s, reference, 0, 4, 64, 4, 0);
     fill(&s, SRC_PHYS, N_ITEMS * 8, 1);
     start(&s, 0, SRC_PHYS, DST_PHYS, N_ITEMS);
     run(&s);
     expect_done(&s, 0, N_ITEMS);
-    ck_assert_uint_eq(stat_get(&s, "dmac0.ch0.completion_cycles"), plain_cycles(N_ITEMS));
-    ck_assert_uint_eq(mmu_stats(&s).walks, 0);
-    char *d = digest(&s);
-    dmasim_sim_destroy(s.sim);
-    return d;
+    tu_outcome_set(&o, 0, "completion cycles", stat_get(&s, "dmac0.ch0.completion_cycles"), plain_cycles(N_ITEMS));
+    tu_outcome_set(&o, 1, "walks", mmu_stats(&s).walks, 0);
+    return finish(&s, o);
 }
 
 START_TEST(test_without_the_iommu_a_burst_is_one_plus_n_units)
 {
-    BOTH_PATHS(case_no_iommu, "no IOMMU");
+    tu_outcome o[2];
+    both_paths(case_no_iommu, "no IOMMU", o);
+    tu_assert_outcome(o[0], "fast path");
+    tu_assert_outcome(o[1], "reference path");
 }
 END_TEST
 
 /* One IOTLB entry: the source and the destination page evict each other, so every
  * translation walks: two walks per unit. */
-static char *case_thrash(int reference)
+static case_result case_thrash(int reference)
 {
+    tu_outcome o = {0};
     const uint64_t n = 64;
     sys s;
     sys_init(&s, reference, 0, 4, 1, 1, 0);
@@ -386,19 +413,21 @@ static char *case_thrash(int reference)
     start(&s, 0, SRC_IOVA, DST_IOVA, n);
     run(&s);
     expect_done(&s, 0, n);
-    ck_assert_uint_eq(stat_get(&s, "dmac0.ch0.completion_cycles"), plain_cycles(n) + 2 * n * 4 * RD);
+    tu_outcome_set(&o, 0, "completion cycles", stat_get(&s, "dmac0.ch0.completion_cycles"),
+                   plain_cycles(n) + 2 * n * 4 * RD);
     dmasim_iommu_stats ms = mmu_stats(&s);
     ck_assert_uint_eq(ms.iotlb_hits, 0);
-    ck_assert_uint_eq(ms.iotlb_misses, 2 * n);
+    tu_outcome_set(&o, 1, "IOTLB misses", ms.iotlb_misses, 2 * n);
     ck_assert_uint_eq(ms.iotlb_evictions, 2 * n - 1);
-    char *d = digest(&s);
-    dmasim_sim_destroy(s.sim);
-    return d;
+    return finish(&s, o);
 }
 
 START_TEST(test_one_entry_iotlb_walks_for_every_access)
 {
-    BOTH_PATHS(case_thrash, "1-entry IOTLB");
+    tu_outcome o[2];
+    both_paths(case_thrash, "1-entry IOTLB", o);
+    tu_assert_outcome(o[0], "fast path");
+    tu_assert_outcome(o[1], "reference path");
 }
 END_TEST
 
@@ -408,8 +437,9 @@ END_TEST
 
 #define DEV0 4u /* requester id of channel 0 */
 
-static char *case_fault_isolated(int reference)
+static case_result case_fault_isolated(int reference)
 {
+    tu_outcome o = {0};
     const dmasim_addr secret = 0x200000, buf = 0x300000;
     sys s;
     sys_init(&s, reference, 1, 4, 64, 4, 0);
@@ -436,7 +466,8 @@ static char *case_fault_isolated(int reference)
     expect_bytes(&s, buf, KB4, 0, 0, 0, "channel 0's buffer");
     ck_assert(dmasim_cpu_finished(s.cpu));
     ck_assert_uint_eq(stat_get(&s, "cpu0.loads") + stat_get(&s, "cpu0.stores"), 2000);
-    ck_assert_uint_eq(dmasim_iommu_fault_count(s.mmu), 1);
+    tu_outcome_set(&o, 0, "faults", dmasim_iommu_fault_count(s.mmu), 1);
+    tu_outcome_set(&o, 1, "channel 1 items", status(&s, 1).items_done, 0x800);
     expect_fault_record(&s, 0, DEV0, 1, secret, 0, DMASIM_IOMMU_FAULT_NOT_PRESENT);
     const dmasim_iommu_fault *f = dmasim_iommu_fault_at(s.mmu, 0);
     ck_assert_uint_eq(f->level, 1); /* the buffer's level-1 table exists; the secret's PTE is empty */
@@ -444,14 +475,15 @@ static char *case_fault_isolated(int reference)
     ck_assert_uint_eq(dmasim_signal_value(dmasim_iommu_irq(s.mmu)), 1);
     ck_assert_uint_eq(dmasim_signal_value(dmasim_dmac_irq(s.dmac)), 1); /* ERR of channel 0, TC of 1 */
     ck_assert_uint_eq(stat_get(&s, "dmac0.ch0.errors"), 1);
-    char *d = digest(&s);
-    dmasim_sim_destroy(s.sim);
-    return d;
+    return finish(&s, o);
 }
 
 START_TEST(test_fault_stops_only_its_channel)
 {
-    BOTH_PATHS(case_fault_isolated, "fault isolation");
+    tu_outcome o[2];
+    both_paths(case_fault_isolated, "fault isolation", o);
+    tu_assert_outcome(o[0], "fast path");
+    tu_assert_outcome(o[1], "reference path");
 }
 END_TEST
 
@@ -475,8 +507,9 @@ static uint64_t read_u64(const sys *s, dmasim_addr a)
 
 /* Channel 1 is the device's DMA engine (requester id 1, domain 1: only its 8 KiB buffer). It
  * copies the secret page into its buffer, then writes 8 bytes of its own over a kernel word. */
-static char *case_malicious(int reference)
+static case_result case_malicious(int reference)
 {
+    tu_outcome o = {0};
     sys s;
     sys_init(&s, reference, 0, 4, 64, 4, 0);
     if (malicious_iommu_on)
@@ -499,8 +532,8 @@ static char *case_malicious(int reference)
     if (malicious_iommu_on) {
         expect_fault(&s, 1, KERNEL_WORD, 0);
         expect_bytes(&s, DEVBUF, KB4, 0, 0, 0, "the device's buffer");
-        ck_assert_uint_eq(read_u64(&s, KERNEL_WORD), KERNEL_VALUE);
-        ck_assert_uint_eq(dmasim_iommu_fault_count(s.mmu), 2);
+        tu_outcome_set(&o, 0, "kernel word", read_u64(&s, KERNEL_WORD), KERNEL_VALUE);
+        tu_outcome_set(&o, 1, "faults", dmasim_iommu_fault_count(s.mmu), 2);
         expect_fault_record(&s, 0, 1, 1, SECRET, 0, DMASIM_IOMMU_FAULT_NOT_PRESENT);
         expect_fault_record(&s, 1, 1, 1, KERNEL_WORD, 1, DMASIM_IOMMU_FAULT_NOT_PRESENT);
         /* the read of the secret: arbitration, then a 4-read walk that ends on an empty PTE */
@@ -515,19 +548,20 @@ static char *case_malicious(int reference)
         expect_done(&s, 1, 1);
         expect_bytes(&s, DEVBUF, KB4, 5, 0, 0, "the device's buffer (holds the secret)");
         expect_bytes(&s, KERNEL_WORD, 8, 6, 0, 0, "the kernel word (overwritten)");
-        ck_assert_uint_eq(dmasim_iommu_fault_count(s.mmu), 0);
+        tu_outcome_set(&o, 1, "faults", dmasim_iommu_fault_count(s.mmu), 0);
         ck_assert_uint_eq(s.mmu_irq_rise, DMASIM_TIME_NEVER);
-        ck_assert_uint_eq(stat_get(&s, "dmac0.ch1.bytes"), KB4 + 8);
+        tu_outcome_set(&o, 0, "bytes the device moved", stat_get(&s, "dmac0.ch1.bytes"), KB4 + 8);
     }
-    char *d = digest(&s);
-    dmasim_sim_destroy(s.sim);
-    return d;
+    return finish(&s, o);
 }
 
 START_TEST(test_malicious_device_with_and_without_iommu)
 {
     malicious_iommu_on = _i;
-    BOTH_PATHS(case_malicious, _i ? "malicious, IOMMU on" : "malicious, IOMMU off");
+    tu_outcome o[2];
+    both_paths(case_malicious, _i ? "malicious, IOMMU on" : "malicious, IOMMU off", o);
+    tu_assert_outcome(o[0], "fast path");
+    tu_assert_outcome(o[1], "reference path");
 }
 END_TEST
 
@@ -567,8 +601,9 @@ static dmasim_cpu_op op_dma(dmasim_cpu_op_kind kind, uint64_t src, uint64_t dst)
     return o;
 }
 
-static char *case_use_after_unmap(int reference)
+static case_result case_use_after_unmap(int reference)
 {
+    tu_outcome o = {0};
     sys s;
     sys_init(&s, reference, 1, 4, 64, 4, 0);
     behind(&s, 0);
@@ -594,7 +629,7 @@ static char *case_use_after_unmap(int reference)
     ck_assert_uint_eq(stat_get(&s, "dmac0.ch0.transfers"), 2);
     if (!ua_invalidate) {
         /* the second DMA ran entirely on the IOTLB entries of the unmapped pages */
-        ck_assert_uint_eq(ms.stale_iotlb_uses, 2 * UA_ITEMS);
+        tu_outcome_set(&o, 0, "stale IOTLB uses", ms.stale_iotlb_uses, 2 * UA_ITEMS);
         ck_assert_uint_eq(dmasim_iommu_stale_count(s.mmu), 2 * UA_ITEMS);
         ck_assert_uint_eq(ms.faults, 0);
         ck_assert_uint_eq(ms.walks, 2);
@@ -605,26 +640,27 @@ static char *case_use_after_unmap(int reference)
         u = dmasim_iommu_stale_at(s.mmu, 1);
         ck_assert(u->iova == UA_IOVA + KB4 + 0x200 && u->is_write && u->phys == UA_PHYS + KB4 + 0x200);
         expect_bytes(&s, UA_PHYS + KB4 + 0x200, 0x200, 9, 0x200, 0, "second DMA, through stale entries");
-        ck_assert_uint_eq(stat_get(&s, "dmac0.ch0.items"), 2 * UA_ITEMS);
+        tu_outcome_set(&o, 1, "items", stat_get(&s, "dmac0.ch0.items"), 2 * UA_ITEMS);
         ck_assert_uint_eq(stat_get(&s, "dmac0.ch0.errors"), 0);
     } else {
-        ck_assert_uint_eq(ms.stale_iotlb_uses, 0);
+        tu_outcome_set(&o, 0, "stale IOTLB uses", ms.stale_iotlb_uses, 0);
         ck_assert_uint_eq(ms.invalidations, 1);
         ck_assert_uint_eq(ms.faults, 1);
         expect_fault_record(&s, 0, 0, 0, UA_IOVA + 0x200, 0, DMASIM_IOMMU_FAULT_NOT_PRESENT);
         expect_bytes(&s, UA_PHYS + KB4 + 0x200, 0x200, 0, 0, 0, "second DMA's destination (untouched)");
-        ck_assert_uint_eq(stat_get(&s, "dmac0.ch0.items"), UA_ITEMS);
+        tu_outcome_set(&o, 1, "items", stat_get(&s, "dmac0.ch0.items"), UA_ITEMS);
         ck_assert_uint_eq(stat_get(&s, "dmac0.ch0.errors"), 1);
     }
-    char *d = digest(&s);
-    dmasim_sim_destroy(s.sim);
-    return d;
+    return finish(&s, o);
 }
 
 START_TEST(test_use_after_unmap_is_detected_and_invalidation_prevents_it)
 {
     ua_invalidate = _i;
-    BOTH_PATHS(case_use_after_unmap, _i ? "unmap + invalidate" : "unmap without invalidate");
+    tu_outcome o[2];
+    both_paths(case_use_after_unmap, _i ? "unmap + invalidate" : "unmap without invalidate", o);
+    tu_assert_outcome(o[0], "fast path");
+    tu_assert_outcome(o[1], "reference path");
 }
 END_TEST
 
@@ -649,8 +685,9 @@ static void write_pte(const sys *s, dmasim_addr a, uint64_t pte)
  *   no memory       -> a table at 1.5 GiB, inside the IOMMU's 2 GiB range, where the bus has
  *                      no memory: the DMAC's read fails, walk error (2 PTE reads);
  *   cycle           -> the root table itself: cycle fault (1 PTE read). */
-static char *case_bad_tables(int reference)
+static case_result case_bad_tables(int reference)
 {
+    tu_outcome o = {0};
     static const uint64_t mem_size[] = {16ull << 20, 2ull << 30, 0};
     static const dmasim_addr target[] = {0x20000000, 0x60000000, 0};
     static const dmasim_iommu_fault_kind kind[] = {DMASIM_IOMMU_FAULT_WALK_ERROR, DMASIM_IOMMU_FAULT_WALK_ERROR,
@@ -672,10 +709,10 @@ static char *case_bad_tables(int reference)
     start(&s, 0, SRC_IOVA, DST_IOVA, 16);
     run(&s);
     expect_fault(&s, 0, SRC_IOVA, 0);
-    ck_assert_uint_eq(dmasim_iommu_fault_count(s.mmu), 1);
+    tu_outcome_set(&o, 0, "faults", dmasim_iommu_fault_count(s.mmu), 1);
     expect_fault_record(&s, 0, 0, 0, SRC_IOVA, 0, kind[bad_case]);
     dmasim_iommu_stats ms = mmu_stats(&s);
-    ck_assert_uint_eq(ms.walk_reads, reads[bad_case]);
+    tu_outcome_set(&o, 1, "walk reads", ms.walk_reads, reads[bad_case]);
     ck_assert_uint_eq(ms.iotlb_hits, 0);
     ck_assert_uint_eq(s.mmu_irq_rise, dmasim_iommu_fault_at(s.mmu, 0)->time);
     /* the simulation goes on: another transfer on the same channel, under another root PTE */
@@ -683,15 +720,16 @@ static char *case_bad_tables(int reference)
     start(&s, 0, GOOD_IOVA, GOOD_IOVA + 0x800, 16);
     run(&s);
     expect_done(&s, 0, 16);
-    char *d = digest(&s);
-    dmasim_sim_destroy(s.sim);
-    return d;
+    return finish(&s, o);
 }
 
 START_TEST(test_bad_page_tables_fault_without_crashing)
 {
     bad_case = _i;
-    BOTH_PATHS(case_bad_tables, "bad page tables");
+    tu_outcome o[2];
+    both_paths(case_bad_tables, "bad page tables", o);
+    tu_assert_outcome(o[0], "fast path");
+    tu_assert_outcome(o[1], "reference path");
 }
 END_TEST
 

@@ -560,9 +560,11 @@ END_TEST
 
 /* The CPU programs channel 1 with six uncached 32-bit writes (each its own tenure: arbitration,
  * address phase, beats with reg_wait_states), then waits for the interrupt, reads STATUS and
- * writes it back. The channel starts when the CTRL write's data beat ends. */
-static void r11_case(int cfgi, int mode, int ref)
+ * writes it back. The channel starts when the CTRL write's data beat ends. Returns the channel's
+ * start and end times with the values the rules give. */
+static tu_outcome r11_case(int cfgi, int mode, int ref)
 {
+    tu_outcome o = {0};
     tcfg c = cfg_default(ref);
     if (cfgi == 1) {
         c.width = 2; /* a 32-bit register access is 2 beats */
@@ -621,9 +623,8 @@ static void r11_case(int cfgi, int mode, int ref)
     const dmasim_time end = S + dma * P;
     const uint64_t ws = c.arb + x_reg(&c, regs + DMASIM_DMAC_STATUS);
     dmasim_dma_channel_status st = ch_status(&s, ch);
-    ck_assert_msg(st.start_time == S, "cfg %d mode %d ref %d: start %llu, expected %llu", cfgi, mode,
-                  ref, (unsigned long long)st.start_time, (unsigned long long)S);
-    ck_assert_uint_eq(st.end_time, end);
+    tu_outcome_set(&o, 0, "start time (ps)", st.start_time, S);
+    tu_outcome_set(&o, 1, "end time (ps)", st.end_time, end);
     ck_assert_uint_eq(st.items_done, n);
     ck_assert_int_eq(st.tc, 0); /* cleared by the STATUS write-back */
     ck_assert(log.n >= 1);
@@ -639,14 +640,19 @@ static void r11_case(int cfgi, int mode, int ref)
     ck_assert_uint_eq(dmasim_cpu_last_load(s.cpu) & DMASIM_DMAC_STATUS_TC, DMASIM_DMAC_STATUS_TC);
     check_pattern(s.sim, dst, n * item, 5, "r11 destination");
     sys_free(&s);
+    return o;
 }
 
 START_TEST(test_r11_register_start)
 {
     for (int cfgi = 0; cfgi < 3; cfgi += 2)
         for (int mode = 0; mode < 3; mode++)
-            for (int ref = 0; ref < 2; ref++)
-                r11_case(cfgi, mode, ref);
+            for (int ref = 0; ref < 2; ref++) {
+                const tu_outcome o = r11_case(cfgi, mode, ref);
+                for (int k = 0; k < 2; k++)
+                    ck_assert_msg(o.got[k] == o.want[k], "cfg %d mode %d ref %d: %s %llu, expected %llu", cfgi, mode,
+                                  ref, o.what[k], (unsigned long long)o.got[k], (unsigned long long)o.want[k]);
+            }
 }
 END_TEST
 
@@ -655,8 +661,12 @@ END_TEST
 START_TEST(test_r11_register_start_narrow_bus)
 {
     for (int mode = 0; mode < 3; mode++)
-        for (int ref = 0; ref < 2; ref++)
-            r11_case(1, mode, ref);
+        for (int ref = 0; ref < 2; ref++) {
+            const tu_outcome o = r11_case(1, mode, ref);
+            for (int k = 0; k < 2; k++)
+                ck_assert_msg(o.got[k] == o.want[k], "cfg %d mode %d ref %d: %s %llu, expected %llu", 1, mode, ref,
+                              o.what[k], (unsigned long long)o.got[k], (unsigned long long)o.want[k]);
+        }
 }
 END_TEST
 
@@ -953,9 +963,9 @@ START_TEST(test_r14_cpu_request_at_a_unit_end_is_granted_before_the_next_unit)
                 dmasim_dma_channel_status st = ch_status(&s, 0);
                 ck_assert_msg(st.end_time == end, "cfg %d ref %d k %llu: end %llu, expected %llu", cfgi, ref,
                               (unsigned long long)k, (unsigned long long)st.end_time, (unsigned long long)end);
-                ck_assert_msg(dmasim_cpu_cycles(s.cpu) == (g2 + Fb) / Pc, "cfg %d ref %d k %llu: CPU %llu, expected %llu",
-                              cfgi, ref, (unsigned long long)k, (unsigned long long)dmasim_cpu_cycles(s.cpu),
-                              (unsigned long long)((g2 + Fb) / Pc));
+                ck_assert_msg(dmasim_cpu_cycles(s.cpu) == (g2 + Fb) / Pc,
+                              "cfg %d ref %d k %llu: CPU %llu, expected %llu", cfgi, ref, (unsigned long long)k,
+                              (unsigned long long)dmasim_cpu_cycles(s.cpu), (unsigned long long)((g2 + Fb) / Pc));
                 ck_assert_uint_eq(stat_get(s.sim, "bus0.master.dmac0.grants"), n);
                 check_pattern(s.sim, dst, n * item, 9, "r14 boundary destination");
                 sys_free(&s);
@@ -1110,44 +1120,50 @@ START_TEST(test_r15_transparent_unit_ending_at_the_cpu_request_edge_fits)
 }
 END_TEST
 
-static void transparent_property(int workload)
+/* R15 on configuration `which`: returns the CPU's cycles with transparent DMA (want: without DMA)
+ * and its stall cycles charged to the DMAC (want: 0). */
+static tu_outcome transparent_property(int workload, int which)
 {
-    for (int which = 0; which < 2; which++) {
-        tcfg c;
-        scen sc;
-        prop_config(which, 0, &c, &sc, workload);
-        sc.mode = DMASIM_DMA_TRANSPARENT;
-        tsys s;
-        scen dry = sc;
-        dry.dma = 0;
-        scen_run(&s, &c, &dry);
-        const uint64_t cycles0 = dmasim_cpu_cycles(s.cpu);
-        const uint64_t stall0 = stat_get(s.sim, "cpu0.stall_cycles");
-        sys_free(&s);
+    tu_outcome o = {0};
+    tcfg c;
+    scen sc;
+    prop_config(which, 0, &c, &sc, workload);
+    sc.mode = DMASIM_DMA_TRANSPARENT;
+    tsys s;
+    scen dry = sc;
+    dry.dma = 0;
+    scen_run(&s, &c, &dry);
+    const uint64_t cycles0 = dmasim_cpu_cycles(s.cpu);
+    const uint64_t stall0 = stat_get(s.sim, "cpu0.stall_cycles");
+    sys_free(&s);
 
-        scen_run(&s, &c, &sc);
-        const uint64_t cycles1 = dmasim_cpu_cycles(s.cpu);
-        ck_assert_msg(cycles1 == cycles0, "config %d workload %d: CPU cycles %llu with transparent DMA, %llu without",
-                      which, workload, (unsigned long long)cycles1, (unsigned long long)cycles0);
-        ck_assert_uint_eq(stat_get(s.sim, "cpu0.stall_cycles"), stall0);
-        ck_assert_uint_eq(stat_get(s.sim, "cpu0.stall_cycles_by.dmac0"), 0);
-        ck_assert_uint_eq(stat_get(s.sim, "bus0.master.cpu0.wait_by.dmac0"), 0);
-        /* the scenario is meaningful: the DMA ran in the CPU's idle bus time, not after it */
-        ck_assert_msg(ch_status(&s, 0).end_time < cpu_end_ps(&s), "config %d: DMA did not interleave with the CPU",
-                      which);
-        sys_free(&s);
-    }
+    scen_run(&s, &c, &sc);
+    tu_outcome_set(&o, 0, "CPU cycles with transparent DMA", dmasim_cpu_cycles(s.cpu), cycles0);
+    ck_assert_uint_eq(stat_get(s.sim, "cpu0.stall_cycles"), stall0);
+    tu_outcome_set(&o, 1, "stall cycles by dmac0", stat_get(s.sim, "cpu0.stall_cycles_by.dmac0"), 0);
+    ck_assert_uint_eq(stat_get(s.sim, "bus0.master.cpu0.wait_by.dmac0"), 0);
+    /* the scenario is meaningful: the DMA ran in the CPU's idle bus time, not after it */
+    ck_assert_msg(ch_status(&s, 0).end_time < cpu_end_ps(&s), "config %d: DMA did not interleave with the CPU",
+                  which);
+    sys_free(&s);
+    return o;
 }
 
 START_TEST(test_r15_transparent_trace_cpu_cycles_unchanged)
 {
-    transparent_property(WL_TRACE);
+    for (int which = 0; which < 2; which++) {
+        const tu_outcome o = transparent_property(WL_TRACE, which);
+        tu_assert_outcome(o, which ? "configuration 1" : "configuration 0");
+    }
 }
 END_TEST
 
 START_TEST(test_r15_transparent_synthetic_cpu_cycles_unchanged)
 {
-    transparent_property(WL_SYNTH);
+    for (int which = 0; which < 2; which++) {
+        const tu_outcome o = transparent_property(WL_SYNTH, which);
+        tu_assert_outcome(o, which ? "configuration 1" : "configuration 0");
+    }
 }
 END_TEST
 
@@ -1356,8 +1372,11 @@ END_TEST
 /* R19: uncached access                                                                     */
 /* ======================================================================================= */
 
-static void r19_case(int cfgi, int ref)
+/* Returns the CPU cycles of (a) the register accesses and (b) the accesses with the D1 disabled,
+ * with the values R19 gives. */
+static tu_outcome r19_case(int cfgi, int ref)
 {
+    tu_outcome o = {0};
     tcfg c = cfg_default(ref);
     if (cfgi == 1) {
         c.width = 2;
@@ -1377,7 +1396,8 @@ static void r19_case(int cfgi, int ref)
     ck_assert_uint_eq(stat_get(s.sim, "dmac0.register_errors"), 0);
     ck_assert_uint_eq(stat_get(s.sim, "cpu0.bus_errors"), 0);
     const uint64_t w = c.arb + x_reg(&c, reg);
-    ck_assert_uint_eq(dmasim_cpu_cycles(s.cpu), 2 * w * c.ratio);
+    tu_outcome_set(&o, 0, "CPU cycles of the register store and load", dmasim_cpu_cycles(s.cpu),
+                   2 * w * c.ratio);
     ck_assert_uint_eq(dmasim_cpu_last_load(s.cpu), 0x1234);
     ck_assert_uint_eq(stat_get(s.sim, "cpu0.uncached_accesses"), 2);
     ck_assert_uint_eq(stat_get(s.sim, "bus0.master.cpu0.bytes"), 8);
@@ -1399,8 +1419,7 @@ static void r19_case(int cfgi, int ref)
     sys_run(&s);
     const uint64_t expect =
         (2 * (c2.arb + x_txn(&c2, x, 8)) + 2 * (c2.arb + x_txn(&c2, y, 2))) * c2.ratio;
-    ck_assert_msg(dmasim_cpu_cycles(s.cpu) == expect, "cfg %d ref %d: %llu cycles, expected %llu", cfgi, ref,
-                  (unsigned long long)dmasim_cpu_cycles(s.cpu), (unsigned long long)expect);
+    tu_outcome_set(&o, 1, "CPU cycles without D1", dmasim_cpu_cycles(s.cpu), expect);
     ck_assert_uint_eq(dmasim_cpu_last_load(s.cpu), 0xBEEF);
     ck_assert_uint_eq(stat_get(s.sim, "cpu0.uncached_accesses"), 4);
     ck_assert_uint_eq(stat_get(s.sim, "bus0.master.cpu0.beats"),
@@ -1410,12 +1429,15 @@ static void r19_case(int cfgi, int ref)
     ck_assert_uint_eq(buf[0], 0x08);
     ck_assert_uint_eq(buf[7], 0x01);
     sys_free(&s);
+    return o;
 }
 
 START_TEST(test_r19_uncached_access)
 {
-    for (int ref = 0; ref < 2; ref++)
-        r19_case(0, ref);
+    for (int ref = 0; ref < 2; ref++) {
+        const tu_outcome o = r19_case(0, ref);
+        tu_assert_outcome(o, ref ? "reference path" : "fast path");
+    }
 }
 END_TEST
 
@@ -1423,8 +1445,10 @@ END_TEST
  * must reach the register file as one 4-byte access on both paths. */
 START_TEST(test_r19_uncached_access_narrow_bus)
 {
-    for (int ref = 0; ref < 2; ref++)
-        r19_case(1, ref);
+    for (int ref = 0; ref < 2; ref++) {
+        const tu_outcome o = r19_case(1, ref);
+        tu_assert_outcome(o, ref ? "reference path" : "fast path");
+    }
 }
 END_TEST
 

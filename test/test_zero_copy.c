@@ -158,6 +158,9 @@ START_TEST(test_reference_path_gives_the_same_result)
     run(path, &classic);
     run(path | ZC_REFERENCE, &other);
     same_result(&classic, &other);
+    /* the headline: the same end time and the same bytes on the wire */
+    ck_assert_uint_eq(other.end, classic.end);
+    ck_assert_int_eq(memcmp(other.wire, classic.wire, sizeof classic.wire), 0);
 }
 END_TEST
 

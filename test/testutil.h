@@ -149,6 +149,27 @@ static inline uint64_t tu_snap_u64(const tu_stat_snap *s, const char *path)
     return 0;
 }
 
+/* What a scenario run by a helper returns so that the test body can assert it: up to two
+ * headline results, each with the value the rule (or reference) gives. */
+typedef struct tu_outcome {
+    const char *what[2];
+    uint64_t got[2], want[2];
+} tu_outcome;
+
+static inline void tu_outcome_set(tu_outcome *o, int k, const char *what, uint64_t got, uint64_t want)
+{
+    o->what[k] = what;
+    o->got[k] = got;
+    o->want[k] = want;
+}
+
+/* Assert, in the test body, both headline results of outcome o; label names the run. */
+#define tu_assert_outcome(o, label)                                                                           \
+    for (int tu_k_ = 0; tu_k_ < 2; tu_k_++)                                                                   \
+    ck_assert_msg((o).what[tu_k_] && (o).got[tu_k_] == (o).want[tu_k_], "%s: %s %llu, the rule gives %llu",   \
+                  (label), (o).what[tu_k_], (unsigned long long)(o).got[tu_k_],                               \
+                  (unsigned long long)(o).want[tu_k_])
+
 /* Run a suite (fork mode unless CK_FORK says otherwise); returns the process exit status. */
 static inline int tu_run_suite(Suite *s)
 {
