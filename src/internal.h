@@ -122,7 +122,6 @@ typedef struct dmasim__signal_list {
 } dmasim__signal_list;
 dmasim__signal_list *dmasim__sim_signals(dmasim_sim *sim);
 void dmasim__signals_free(dmasim_sim *sim);
-dmasim_time dmasim__sim_now_inline(const dmasim_sim *sim);
 /* How far a component may compute ahead in one event: the next pending event, or the time
  * run_until was asked to reach (the caller may act there), whichever comes first. */
 dmasim_time dmasim__sim_batch_limit(const dmasim_sim *sim);

@@ -50,10 +50,7 @@ uint8_t *dmasim__mem_page(dmasim_sim *sim, dmasim__mem *m, dmasim_addr addr, int
         return m->last_page[0];
     if (key == m->last_key[1]) {
         uint8_t *hit = m->last_page[1];
-        m->last_key[1] = m->last_key[0];
-        m->last_page[1] = m->last_page[0];
-        m->last_key[0] = key;
-        m->last_page[0] = hit;
+        mem_remember(m, key, hit); /* swaps the two entries */
         return hit;
     }
     if (m->cap) {

@@ -316,8 +316,6 @@ void dmasim__sim_passive_add(dmasim_sim *sim, int delta)
     sim->passive_n = (size_t)((ptrdiff_t)sim->passive_n + delta);
 }
 
-dmasim_time dmasim__sim_now_inline(const dmasim_sim *sim) { return sim->now; }
-
 dmasim_time dmasim__sim_batch_limit(const dmasim_sim *sim)
 {
     dmasim_time next = sim->heap_n ? sim->heap[0]->time : DMASIM_TIME_NEVER;
